@@ -22,6 +22,9 @@ struct CurlUrlDeleter {
 struct CurlFreeDeleter {
   void operator()(char* p) const { curl_free(p); }
 };
+struct CurlShareDeleter {
+  void operator()(CURLSH* p) const { curl_share_cleanup(p); }
+};
 }  // namespace internal
 
 // CurlPtr: an easy handle (curl_easy_init). One per worker thread; never shared concurrently.
@@ -32,6 +35,9 @@ using CurlSlistPtr = std::unique_ptr<curl_slist, internal::CurlSlistDeleter>;
 using CurlUrlPtr = std::unique_ptr<CURLU, internal::CurlUrlDeleter>;
 // CurlStringPtr: a string curl allocated (curl_url_get, curl_easy_escape).
 using CurlStringPtr = std::unique_ptr<char, internal::CurlFreeDeleter>;
+// CurlSharePtr: a share handle (curl_share_init). Destroy it only after every easy handle that
+// uses it.
+using CurlSharePtr = std::unique_ptr<CURLSH, internal::CurlShareDeleter>;
 
 }  // namespace hallmark
 
