@@ -1,0 +1,139 @@
+#include "chains/artifacts/yaml_json.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "yaml-cpp/yaml.h"
+
+namespace hallmark::chains::artifacts {
+namespace {
+
+using nlohmann::json;
+
+bool IsNullText(const std::string& s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
+
+// Integers as YAML 1.2's core schema writes them (decimal, optionally signed); floats with a
+// fraction or exponent, plus .inf/.nan, which JSON cannot hold and so stay strings.
+bool ParseInteger(const std::string& s, json* out) {
+  size_t start = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  if (start == s.size()) return false;
+  for (size_t i = start; i < s.size(); ++i) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  int64_t v;
+  if (absl::SimpleAtoi(s, &v)) {
+    *out = v;
+    return true;
+  }
+  uint64_t u;
+  if (s[0] != '-' && absl::SimpleAtoi(s, &u)) {
+    *out = u;
+    return true;
+  }
+  return false;  // out of range: keep the text
+}
+
+bool ParseFloat(const std::string& s, json* out) {
+  bool digit = false;
+  bool marker = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      digit = true;
+    } else if (c == '.' || c == 'e' || c == 'E') {
+      marker = true;
+    } else if ((c == '-' || c == '+') && (i == 0 || s[i - 1] == 'e' || s[i - 1] == 'E')) {
+      continue;
+    } else {
+      return false;
+    }
+  }
+  if (!digit || !marker) return false;
+  double d;
+  if (!absl::SimpleAtod(s, &d) || !std::isfinite(d)) return false;
+  *out = d;
+  return true;
+}
+
+json PlainScalar(const std::string& s) {
+  if (IsNullText(s)) return nullptr;
+  std::string lower = absl::AsciiStrToLower(s);
+  if (lower == "true") return true;
+  if (lower == "false") return false;
+  json number;
+  if (ParseInteger(s, &number) || ParseFloat(s, &number)) return number;
+  return s;
+}
+
+class Converter {
+ public:
+  absl::StatusOr<json> Convert(const YAML::Node& node, int depth) {
+    if (depth > kMaxYamlDepth) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("YAML document nests deeper than ", kMaxYamlDepth, " levels"));
+    }
+    if (++nodes_ > kMaxYamlNodes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "YAML document expands to more than ", kMaxYamlNodes, " nodes (aliases?)"));
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        return json(nullptr);
+      case YAML::NodeType::Scalar:
+        // yaml-cpp tags plain scalars "?" and quoted or block ones "!".
+        if (node.Tag() == "?") return PlainScalar(node.Scalar());
+        return json(node.Scalar());
+      case YAML::NodeType::Sequence: {
+        json array = json::array();
+        for (const YAML::Node& item : node) {
+          absl::StatusOr<json> value = Convert(item, depth + 1);
+          if (!value.ok()) return value.status();
+          array.push_back(*std::move(value));
+        }
+        return array;
+      }
+      case YAML::NodeType::Map: {
+        json object = json::object();
+        for (const auto& entry : node) {
+          if (!entry.first.IsScalar()) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "YAML mapping key at line ", entry.first.Mark().line + 1, " is not a scalar"));
+          }
+          absl::StatusOr<json> value = Convert(entry.second, depth + 1);
+          if (!value.ok()) return value.status();
+          object[entry.first.Scalar()] = *std::move(value);
+        }
+        return object;
+      }
+    }
+    return json(nullptr);
+  }
+
+ private:
+  size_t nodes_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<json> YamlToJson(absl::string_view text) {
+  // yaml-cpp reports errors by exception: they are caught here, the one place that parses.
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    Converter converter;
+    return converter.Convert(root, 0);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid YAML at line ", e.mark.line + 1,
+                                                   ", column ", e.mark.column + 1, ": ", e.msg));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid YAML: ", e.what()));
+  }
+}
+
+}  // namespace hallmark::chains::artifacts

@@ -1,0 +1,32 @@
+// File: chains/artifacts/yaml_json.h
+//
+// YAML (a Kubernetes manifest such as a TaskRun) to JSON, the way sigs.k8s.io/yaml (kubectl)
+// converts it: mappings become objects, sequences arrays; a plain (unquoted) scalar becomes null
+// (`~`, `null`, empty), a boolean (`true`/`false` in any case), an integer or a float when it reads
+// as one, and a string otherwise; quoted scalars are always strings. Only the first document of a
+// stream is read.
+//
+// Bounded: at most `kMaxYamlDepth` levels of nesting, and aliases may not expand the document to
+// more than `kMaxYamlNodes` nodes (a "billion laughs" document is rejected, not expanded).
+#ifndef HALLMARK_CHAINS_ARTIFACTS_YAML_JSON_H_
+#define HALLMARK_CHAINS_ARTIFACTS_YAML_JSON_H_
+
+#include <cstddef>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
+
+namespace hallmark::chains::artifacts {
+
+inline constexpr int kMaxYamlDepth = 100;
+inline constexpr size_t kMaxYamlNodes = 1000000;
+
+// YamlToJson: kInvalidArgument with the parser's line and column for malformed YAML, for a
+// document deeper than kMaxYamlDepth or larger than kMaxYamlNodes once aliases are expanded, and
+// for a mapping key that is not a scalar. An empty document gives null.
+absl::StatusOr<nlohmann::json> YamlToJson(absl::string_view text);
+
+}  // namespace hallmark::chains::artifacts
+
+#endif  // HALLMARK_CHAINS_ARTIFACTS_YAML_JSON_H_
