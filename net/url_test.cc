@@ -25,8 +25,9 @@ TEST(UrlTest, ParsesParts) {
 }
 
 TEST(UrlTest, RejectsNonHttp) {
-  for (const char* bad : {"", "/v2/", "registry.example/v2/", "ftp://h/x", "file:///etc/passwd",
-                          "gopher://h/", "http://", "http:// spaced/"}) {
+  for (const char* bad :
+       {"", "/v2/", "registry.example/v2/", "ftp://h/x", "file:///etc/passwd", "gopher://h/",
+        "http://", "http:// spaced/", "http://h/a\r\nX: y", "http://h/a b", "http://h\n/"}) {
     EXPECT_THAT(Url::Parse(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
   EXPECT_THAT(Url::Parse("http://h/" + std::string(70000, 'a')),
