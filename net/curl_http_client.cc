@@ -26,6 +26,8 @@ namespace {
 // Response header budget: curl caps a single header at 100 KiB but (in 7.88) not their number.
 constexpr size_t kMaxHeaderBytes = 256 << 10;
 constexpr size_t kMaxCaFileBytes = 16 << 20;
+// Largest up-front body allocation from a declared Content-Length.
+constexpr size_t kMaxBodyReserve = 8 << 20;
 
 // WipingSlistDeleter: header lists may hold "Authorization: ..."; wipe every string before curl
 // frees the list.
@@ -148,7 +150,8 @@ struct CurlHttpClient::Transfer {
           size_t length = 0;
           if (absl::EqualsIgnoreCase(name, "Content-Length") && absl::SimpleAtoi(value, &length) &&
               length <= t->request->max_response_bytes) {
-            t->response.body.reserve(length);
+            // Capped: a hostile server may declare a large length and send little.
+            t->response.body.reserve(std::min(length, kMaxBodyReserve));
           }
         }
       }
