@@ -20,6 +20,9 @@ inline constexpr int kExitNoMatchingSignatures = 12;
 // version
 void RegisterVersion(CLI::App& app, int* exit_code);
 
+// generate-key-pair, import-key-pair, public-key, sign-blob, verify-blob (cmd/keys_cmd.cc)
+void RegisterKeys(CLI::App& app, int* exit_code);
+
 }  // namespace hallmark::cmd
 
 #endif  // HALLMARK_CMD_CLI_H_

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("hallmark ") + hallmark::cmd::kVersion);
   int exit_code = hallmark::cmd::kExitOk;
   hallmark::cmd::RegisterVersion(app, &exit_code);
+  hallmark::cmd::RegisterKeys(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
