@@ -23,6 +23,9 @@ void RegisterVersion(CLI::App& app, int* exit_code);
 // generate-key-pair, import-key-pair, public-key, sign-blob, verify-blob (cmd/keys_cmd.cc)
 void RegisterKeys(CLI::App& app, int* exit_code);
 
+// provenance (cmd/provenance_cmd.cc)
+void RegisterProvenance(CLI::App& app, int* exit_code);
+
 }  // namespace hallmark::cmd
 
 #endif  // HALLMARK_CMD_CLI_H_

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   int exit_code = hallmark::cmd::kExitOk;
   hallmark::cmd::RegisterVersion(app, &exit_code);
   hallmark::cmd::RegisterKeys(app, &exit_code);
+  hallmark::cmd::RegisterProvenance(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

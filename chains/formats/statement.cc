@@ -1,6 +1,7 @@
 #include "chains/formats/statement.h"
 
 #include <utility>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -100,6 +101,38 @@ absl::StatusOr<Statement> BuildStatement(const PipelineRun& run,
   absl::StatusOr<Statement> out = Write(*std::move(predicate), options, std::move(report));
   if (out.ok()) out->ignored_children = std::move(selection.ignored);
   return out;
+}
+
+absl::StatusOr<Statement> BuildStatementFromDocuments(const RunDocument& run,
+                                                      const std::vector<RunDocument>& children,
+                                                      const FormatOptions& options) {
+  const auto named = [](const RunDocument& doc, const absl::Status& status) {
+    return absl::Status(status.code(), absl::StrCat(doc.name, ": ", status.message()));
+  };
+  absl::StatusOr<artifacts::TektonRun> parsed = artifacts::ParseRun(run.text);
+  if (!parsed.ok()) return named(run, parsed.status());
+  if (const TaskRun* task_run = std::get_if<TaskRun>(&*parsed)) {
+    if (!children.empty()) {
+      return named(run, absl::InvalidArgumentError(
+                            "is a TaskRun; child TaskRuns can only be given for a PipelineRun"));
+    }
+    absl::StatusOr<Statement> statement = BuildStatement(*task_run, options);
+    if (!statement.ok()) return named(run, statement.status());
+    return statement;
+  }
+  std::vector<TaskRun> child_runs;
+  for (const RunDocument& child : children) {
+    absl::StatusOr<artifacts::TektonRun> child_run = artifacts::ParseRun(child.text);
+    if (!child_run.ok()) return named(child, child_run.status());
+    if (!std::holds_alternative<TaskRun>(*child_run)) {
+      return named(child, absl::InvalidArgumentError("is not a TaskRun"));
+    }
+    child_runs.push_back(std::get<TaskRun>(*std::move(child_run)));
+  }
+  absl::StatusOr<Statement> statement =
+      BuildStatement(std::get<PipelineRun>(*parsed), child_runs, options);
+  if (!statement.ok()) return named(run, statement.status());
+  return statement;
 }
 
 absl::StatusOr<std::string> PrettyPrint(const std::string& payload) {

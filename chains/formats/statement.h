@@ -61,6 +61,20 @@ absl::StatusOr<Statement> BuildStatement(const artifacts::PipelineRun& run,
                                          const std::vector<artifacts::TaskRun>& children,
                                          const FormatOptions& options);
 
+// A run document (JSON or YAML) and a name for messages (a file path).
+struct RunDocument {
+  std::string name;
+  std::string text;
+};
+
+// BuildStatementFromDocuments: parses `run` (a TaskRun or PipelineRun) and `children` (TaskRuns,
+// only for a PipelineRun) and calls BuildStatement. kInvalidArgument naming the document for
+// input that does not parse, a child that is not a TaskRun, or children given for a TaskRun;
+// otherwise BuildStatement's errors.
+absl::StatusOr<Statement> BuildStatementFromDocuments(const RunDocument& run,
+                                                      const std::vector<RunDocument>& children,
+                                                      const FormatOptions& options);
+
 // PrettyPrint: `payload` re-indented for people (`hallmark provenance --pretty`). The bytes differ
 // from the payload: never sign or store them. kInvalidArgument if `payload` is not JSON.
 absl::StatusOr<std::string> PrettyPrint(const std::string& payload);
