@@ -62,6 +62,14 @@ absl::StatusOr<PrivateKey> PrivateKey::FromEvp(std::shared_ptr<EVP_PKEY> pkey) {
       return SslError("setting EC point format");
     }
   }
+  // Key files carry the public half next to the private one and OpenSSL does not compare them;
+  // an inconsistent file would sign with one key and publish another, so refuse it.
+  SslPtr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  if (check == nullptr) return SslError("EVP_PKEY_CTX_new_from_pkey");
+  if (EVP_PKEY_pairwise_check(check.get()) != 1) {
+    ClearSslErrors();
+    return absl::InvalidArgumentError("the private key does not match its public key");
+  }
   // ParseDer classifies the key (type, curve, size) and refuses what we do not support.
   HM_ASSIGN_OR_RETURN(std::string der, internal::PublicKeyDer(pkey.get()));
   HM_ASSIGN_OR_RETURN(PublicKey public_key, PublicKey::ParseDer(der));

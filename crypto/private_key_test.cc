@@ -309,6 +309,23 @@ TEST(PrivateKeyTest, ImportErrorsUseCosignWording) {
               StatusIs(absl::StatusCode::kInvalidArgument, "error parsing ecdsa private key"));
 }
 
+// Found by fuzzing: Chains' x509.pem with one bit of the private scalar flipped still parses in
+// OpenSSL, but its embedded public key no longer matches, so every signature would fail to
+// verify against the public key we publish. Refused at load.
+TEST(PrivateKeyTest, InconsistentKeyPairIsRefused) {
+  constexpr char kMismatched[] =
+      "-----BEGIN PRIVATE KEY-----\n"
+      "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg6Mujzzgrmpi57HrH\n"
+      "wuyL8tKYdLpoPjJbdxSTGj8sXaahRANCAATA/CsC4pV4NglkAFQtYFcRbx7ZwVDM\n"
+      "mKTqqjkAKDnBQR/CrN7cOGObMvpdLEkVjJ8dL2DUUDfTl20kTrm/zgkl\n"
+      "-----END PRIVATE KEY-----\n";
+  EXPECT_THAT(
+      PrivateKey::ParsePem(kMismatched),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "error validating ecdsa key: the private key does not match its public key"));
+  ASSERT_OK(PrivateKey::ParsePem(ReadFixture("chains/keys/x509.pem")).status());
+}
+
 TEST(PrivateKeyTest, SignsConcurrently) {
   ASSERT_OK_AND_ASSIGN(PrivateKey key,
                        LoadCosignKey(ReadFixture("cosign/keys/chains-p256.key"), SecretData("p")));
