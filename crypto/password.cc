@@ -77,10 +77,11 @@ class EchoOff {
 // One line from a terminal with echo off, without its "\n" (or "\r\n"), like Go's
 // term.ReadPassword.
 absl::StatusOr<SecretData> ReadTerminalLine(int in_fd, int prompt_fd, absl::string_view prompt) {
-  WriteAll(prompt_fd, prompt);
   SecretData line;
   {
+    // Echo goes off before the prompt appears, so nothing typed after it is ever shown.
     EchoOff quiet(in_fd);
+    WriteAll(prompt_fd, prompt);
     SecretData buf(kMaxPasswordBytes);
     size_t used = 0;
     while (true) {
