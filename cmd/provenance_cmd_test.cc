@@ -39,7 +39,8 @@ json ParseOutput(const CommandResult& r) {
 std::set<std::string> Subjects(const json& statement) {
   std::set<std::string> out;
   for (const json& s : statement.value("subject", json::array())) {
-    out.insert(s["name"].get<std::string>() + "@sha256:" + s["digest"]["sha256"].get<std::string>());
+    out.insert(s["name"].get<std::string>() +
+               "@sha256:" + s["digest"]["sha256"].get<std::string>());
   }
   return out;
 }
@@ -51,29 +52,29 @@ TEST(ProvenanceCmdTest, TaskRunDefaultsToInToto) {
   EXPECT_EQ(statement["_type"], "https://in-toto.io/Statement/v0.1");
   EXPECT_EQ(statement["predicateType"], "https://slsa.dev/provenance/v0.2");
   EXPECT_EQ(statement["predicate"]["builder"]["id"], "https://tekton.dev/chains/v2");
-  EXPECT_EQ(Subjects(statement),
-            (std::set<std::string>{"gcr.io/my/image@sha256:"
-                                   "827521c857fdcd4374f4da5442fbae2edb01e7fbae285c3ec15673d4c1daecb7"}));
+  EXPECT_EQ(
+      Subjects(statement),
+      (std::set<std::string>{"gcr.io/my/image@sha256:"
+                             "827521c857fdcd4374f4da5442fbae2edb01e7fbae285c3ec15673d4c1daecb7"}));
   // Compact: one line, as signed.
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1);
 }
 
 TEST(ProvenanceCmdTest, PipelineRunWithChildrenAndDeepInspection) {
-  CommandResult r = Hallmark({"--format", "slsa/v2alpha4", "--deep-inspection",
-                              "--allow-unowned-children", "--builder-id", "test_builder-1",
-                              Input("slsa-v2alpha4/pipelinerun1.json"),
-                              Input("slsa-v2alpha4/taskrun1.json"),
-                              Input("slsa-v2alpha4/taskrun2.json")});
+  CommandResult r =
+      Hallmark({"--format", "slsa/v2alpha4", "--deep-inspection", "--allow-unowned-children",
+                "--builder-id", "test_builder-1", Input("slsa-v2alpha4/pipelinerun1.json"),
+                Input("slsa-v2alpha4/taskrun1.json"), Input("slsa-v2alpha4/taskrun2.json")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json statement = ParseOutput(r);
   const std::string d1 = "827521c857fdcd4374f4da5442fbae2edb01e7fbae285c3ec15673d4c1daecb7";
-  EXPECT_EQ(Subjects(statement),
-            (std::set<std::string>{
-                "abc@sha256:" + d1, "test.io/test/image@sha256:" + d1,
-                "index.docker.io/library/abc@sha256:" + d1,
-                "gcr.io/my/image/fromstep3@sha256:" + d1,
-                "gcr.io/my/image@sha256:"
-                "d31cc8328054de2bd93735f9cbf0ccfb6e0ee8f4c4225da7d8f8cb3900eaf466"}));
+  EXPECT_EQ(
+      Subjects(statement),
+      (std::set<std::string>{"abc@sha256:" + d1, "test.io/test/image@sha256:" + d1,
+                             "index.docker.io/library/abc@sha256:" + d1,
+                             "gcr.io/my/image/fromstep3@sha256:" + d1,
+                             "gcr.io/my/image@sha256:"
+                             "d31cc8328054de2bd93735f9cbf0ccfb6e0ee8f4c4225da7d8f8cb3900eaf466"}));
   EXPECT_EQ(statement["predicate"]["runDetails"]["builder"]["id"], "test_builder-1");
   EXPECT_EQ(statement["predicate"]["runDetails"]["byproducts"].size(), 9u);
 
@@ -85,24 +86,26 @@ TEST(ProvenanceCmdTest, PipelineRunWithChildrenAndDeepInspection) {
 }
 
 TEST(ProvenanceCmdTest, UnownedChildrenAreIgnoredByDefault) {
-  CommandResult r = Hallmark({"--format", "slsa/v2alpha3", "--deep-inspection",
-                              Input("slsa-v2alpha3/pipelinerun1.json"),
-                              Input("slsa-v2alpha3/taskrun1.json")});
+  CommandResult r =
+      Hallmark({"--format", "slsa/v2alpha3", "--deep-inspection",
+                Input("slsa-v2alpha3/pipelinerun1.json"), Input("slsa-v2alpha3/taskrun1.json")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("Warning: child TaskRun taskrun-build ignored"));
   EXPECT_THAT(r.err, HasSubstr("CVE-2023-37264"));
   // gcr.io/my/image comes only from the (ignored) child.
-  for (const std::string& s : Subjects(ParseOutput(r))) EXPECT_EQ(s.find("gcr.io/my/image"), std::string::npos);
+  for (const std::string& s : Subjects(ParseOutput(r)))
+    EXPECT_EQ(s.find("gcr.io/my/image"), std::string::npos);
 }
 
 TEST(ProvenanceCmdTest, PrettyYamlAndStdin) {
-  std::string yaml = testing::FixturePath("chains/e2e/inputs/pipelineruns/pipeline-output-image.yaml");
+  std::string yaml =
+      testing::FixturePath("chains/e2e/inputs/pipelineruns/pipeline-output-image.yaml");
   CommandResult r = Hallmark({"--format", "slsa/v2alpha3", "--pretty", yaml});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GT(std::count(r.out.begin(), r.out.end(), '\n'), 10);
   json statement = ParseOutput(r);
   EXPECT_EQ(statement["predicate"]["buildDefinition"]["externalParameters"]["runSpec"]["params"][0]
-                ["value"],
+                     ["value"],
             "my-git-commit");
 
   r = Hallmark({"--format", "slsa/v2alpha3", "-"},
@@ -112,8 +115,8 @@ TEST(ProvenanceCmdTest, PrettyYamlAndStdin) {
 }
 
 TEST(ProvenanceCmdTest, ExplainPrintsOneLinePerResult) {
-  CommandResult r = Hallmark({"--format", "slsa/v2alpha4", "--explain",
-                              Input("slsa-v2alpha4/taskrun1.json")});
+  CommandResult r =
+      Hallmark({"--format", "slsa/v2alpha4", "--explain", Input("slsa-v2alpha4/taskrun1.json")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 5u) << r.out;

@@ -124,9 +124,8 @@ TEST(JsonMappingTest, StructKeepsNullsEmptyContainersAndIntegers) {
 
 TEST(JsonMappingTest, DsseEnvelopeRoundTrips) {
   // An envelope as cosign writes it (payload "hello", signature bytes "sig").
-  const std::string wire =
-      R"({"payloadType":"application/vnd.in-toto+json","payload":"aGVsbG8=",)"
-      R"("signatures":[{"keyid":"SHA256:abc","sig":"c2ln"}]})";
+  const std::string wire = R"({"payloadType":"application/vnd.in-toto+json","payload":"aGVsbG8=",)"
+                           R"("signatures":[{"keyid":"SHA256:abc","sig":"c2ln"}]})";
   dsse::Envelope envelope;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(wire, &envelope).ok());
   EXPECT_EQ(envelope.payload(), "hello");

@@ -31,8 +31,8 @@ absl::StatusOr<ArtifactDigest> ParseArtifactDigest(absl::string_view text) {
     bool ok = digest.hex.size() == 40;
     for (char c : digest.hex) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
     if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "sha1 digest ", Quote(text), " is not 40 lower-case hex digits"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("sha1 digest ", Quote(text), " is not 40 lower-case hex digits"));
     }
     return digest;
   }

@@ -42,8 +42,7 @@ std::string DigestText(const DigestSet& digest) {
 
 // StringHint: the trimmed string value of a type-hint result, or nullopt (noted) if it is too
 // large, not a string or empty. Chains reads ParamValue.StringVal, which is "" for non-strings.
-std::optional<std::string> StringHint(const std::string& scope, const Result& r,
-                                      Report* report) {
+std::optional<std::string> StringHint(const std::string& scope, const Result& r, Report* report) {
   if (r.oversized) {
     Note(report, scope, r, Outcome::kRejected, OversizedDetail(r));
     return std::nullopt;
@@ -114,8 +113,8 @@ absl::StatusOr<oci::Reference> ParseImage(absl::string_view reference) {
         absl::StrCat(Quote(reference), " has no @sha256:<hex> digest"));
   }
   if (!oci::IsValidImageDigest(ref->digest()->String())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "image digest in ", Quote(reference), " is not sha256:<64 lower-case hex>"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("image digest in ", Quote(reference), " is not sha256:<64 lower-case hex>"));
   }
   return ref->WithDigest(*ref->digest());
 }
@@ -123,8 +122,8 @@ absl::StatusOr<oci::Reference> ParseImage(absl::string_view reference) {
 // ParseStructured: the {uri, digest} of a `*ARTIFACT_OUTPUTS` / `*ARTIFACT_INPUTS` object.
 absl::StatusOr<Artifact> ParseStructured(const Result& r) {
   if (r.value.type != ParamValue::Type::kObject) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "value is an ", r.value.TypeName(), ", not an object with uri and digest"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("value is an ", r.value.TypeName(), ", not an object with uri and digest"));
   }
   const StringMap& object = r.value.object_value;
   auto uri = object.find("uri");
@@ -149,8 +148,8 @@ bool IsBuildArtifactObject(const Result& r) {
 // BuildArtifacts: as ExtractBuildArtifacts; outputs that are not build artifacts are noted only
 // when `note_non_build`.
 std::vector<std::pair<const Result*, Artifact>> BuildArtifacts(const ResultSource& source,
-                                                              Report* report,
-                                                              bool note_non_build) {
+                                                               Report* report,
+                                                               bool note_non_build) {
   std::vector<std::pair<const Result*, Artifact>> out;
   for (const Result* r : source.results) {
     if (!absl::EndsWith(r->name, kArtifactOutputsSuffix)) continue;
@@ -223,9 +222,8 @@ ResultSource StepResults(const TaskRun& run, const StepState& step) {
 }
 
 ResultSource PipelineRunResults(const PipelineRun& run) {
-  ResultSource source{run.metadata.name.empty()
-                          ? std::string("pipelinerun")
-                          : absl::StrCat("pipelinerun/", run.metadata.name),
+  ResultSource source{run.metadata.name.empty() ? std::string("pipelinerun")
+                                                : absl::StrCat("pipelinerun/", run.metadata.name),
                       {}};
   for (const Result& r : run.status.results) source.results.push_back(&r);
   return source;
@@ -240,8 +238,7 @@ std::vector<ImageTarget> ExtractOciImages(const ResultSource& source, Report* re
     ImageTarget target{std::move(ref), r.name};
     std::string key = absl::StrCat(target.Name(), "@", target.Digest());
     bool fresh = seen.insert(key).second;
-    std::string detail =
-        absl::StrCat("OCI image ", key, " (", how, fresh ? ")" : ", duplicate)");
+    std::string detail = absl::StrCat("OCI image ", key, " (", how, fresh ? ")" : ", duplicate)");
     Note(report, source.scope, r, Outcome::kArtifact, detail);
     if (partner != nullptr) Note(report, source.scope, *partner, Outcome::kArtifact, detail);
     if (fresh) images.push_back(std::move(target));
@@ -387,9 +384,9 @@ absl::StatusOr<SigningTargets> ExtractSigningTargets(const TaskRun& run) {
     targets.report.Mention(source.scope, r->name, "not an image type hint");
   }
   if (targets.images.size() > kMaxImagesPerRun) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        TaskRunScope(run), " names ", targets.images.size(), " images; the limit is ",
-        kMaxImagesPerRun, " per run"));
+    return absl::InvalidArgumentError(absl::StrCat(TaskRunScope(run), " names ",
+                                                   targets.images.size(), " images; the limit is ",
+                                                   kMaxImagesPerRun, " per run"));
   }
   return targets;
 }

@@ -65,7 +65,7 @@ struct ImageTarget {
   oci::Reference image;  // normalised, no tag, with a sha256 digest
   std::string result;    // the result that named it (for IMAGE_URL pairs, the URL result)
 
-  std::string Name() const { return image.Name(); }              // "gcr.io/foo/bar"
+  std::string Name() const { return image.Name(); }                // "gcr.io/foo/bar"
   std::string Digest() const { return image.digest()->String(); }  // "sha256:<hex>"
 };
 
@@ -74,10 +74,10 @@ struct ResultSource {
   std::string scope;
   std::vector<const Result*> results;
 };
-ResultSource TaskRunResults(const TaskRun& run);             // status.results
+ResultSource TaskRunResults(const TaskRun& run);                      // status.results
 ResultSource StepResults(const TaskRun& run, const StepState& step);  // status.steps[i].results
-ResultSource PipelineRunResults(const PipelineRun& run);     // status.results
-std::string TaskRunScope(const TaskRun& run);                // "taskrun/<name>"
+ResultSource PipelineRunResults(const PipelineRun& run);              // status.results
+std::string TaskRunScope(const TaskRun& run);                         // "taskrun/<name>"
 
 // ExtractOciImages: A, then B, then C with isBuildArtifact "true" that parse as images;
 // de-duplicated by normalised `name@digest`.

@@ -14,8 +14,8 @@
 namespace hallmark::chains::artifacts {
 namespace {
 
-using nlohmann::json;
 using ::hallmark::testing::StatusIs;
+using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -39,11 +39,11 @@ std::vector<std::string> Names(const std::vector<ImageTarget>& images) {
 
 TEST(ExtractTest, TagIsDroppedAndDockerHubNormalised) {
   TaskRun tr = MakeRun({{"results",
-                     {Res("a-IMAGE_URL", "gcr.io/foo/bar:v1"),
-                      Res("a-IMAGE_DIGEST", std::string("sha256:") + kHex),
-                      Res("b-IMAGE_URL", " docker.io/foo/bar\n"),
-                      Res("b-IMAGE_DIGEST", std::string("sha256:") + kHex),
-                      Res("IMAGES", std::string("busybox:1.36@sha256:") + kHex)}}});
+                         {Res("a-IMAGE_URL", "gcr.io/foo/bar:v1"),
+                          Res("a-IMAGE_DIGEST", std::string("sha256:") + kHex),
+                          Res("b-IMAGE_URL", " docker.io/foo/bar\n"),
+                          Res("b-IMAGE_DIGEST", std::string("sha256:") + kHex),
+                          Res("IMAGES", std::string("busybox:1.36@sha256:") + kHex)}}});
   ASSERT_OK_AND_ASSIGN(SigningTargets targets, ExtractSigningTargets(tr));
   EXPECT_THAT(Names(targets.images),
               ElementsAre(std::string("gcr.io/foo/bar@sha256:") + kHex,
@@ -55,16 +55,13 @@ TEST(ExtractTest, TagIsDroppedAndDockerHubNormalised) {
 }
 
 TEST(ExtractTest, MalformedHintsAreReportedNotFatal) {
-  TaskRun tr = MakeRun({{"results",
-                     {Res("IMAGE_URL", {{"uri", "x"}}),
-                      Res("IMAGE_DIGEST", std::string("sha256:") + kHex),
-                      Res("x-IMAGE_URL", "gcr.io/UPPER/case"),
-                      Res("x-IMAGE_DIGEST", std::string("sha256:") + kHex),
-                      Res("y-IMAGE_URL", "gcr.io/a/b"),
-                      Res("y-IMAGE_DIGEST", "sha512:abc"),
-                      Res("z-IMAGE_URL", std::string(5000, 'a')),
-                      Res("IMAGES", "gcr.io/a/b:tag, gcr.io/a/c@sha256@x"),
-                      Res("unrelated", "x")}}});
+  TaskRun tr = MakeRun(
+      {{"results",
+        {Res("IMAGE_URL", {{"uri", "x"}}), Res("IMAGE_DIGEST", std::string("sha256:") + kHex),
+         Res("x-IMAGE_URL", "gcr.io/UPPER/case"),
+         Res("x-IMAGE_DIGEST", std::string("sha256:") + kHex), Res("y-IMAGE_URL", "gcr.io/a/b"),
+         Res("y-IMAGE_DIGEST", "sha512:abc"), Res("z-IMAGE_URL", std::string(5000, 'a')),
+         Res("IMAGES", "gcr.io/a/b:tag, gcr.io/a/c@sha256@x"), Res("unrelated", "x")}}});
   ASSERT_OK_AND_ASSIGN(SigningTargets targets, ExtractSigningTargets(tr));
   EXPECT_TRUE(targets.images.empty());
   std::vector<std::string> lines = targets.report.ExplainLines();
@@ -92,8 +89,8 @@ TEST(ExtractTest, TooManyImagesIsAnError) {
     results.push_back(Res("IMAGES", images));
   }
   TaskRun tr = MakeRun({{"results", results}});
-  EXPECT_THAT(ExtractSigningTargets(tr),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("280 images; the limit is 256")));
+  EXPECT_THAT(ExtractSigningTargets(tr), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                  HasSubstr("280 images; the limit is 256")));
 }
 
 TEST(ExtractTest, BuildArtifactChecks) {
@@ -103,13 +100,14 @@ TEST(ExtractTest, BuildArtifactChecks) {
                    ParamValue::FromJson({{"uri", "u"}, {"digest", "sha1:x"}})};
   ASSERT_OK_AND_ASSIGN(bool b, IsBuildArtifact(not_build));
   EXPECT_FALSE(b);
-  Result bad{"x-ARTIFACT_OUTPUTS", "",
-             ParamValue::FromJson({{"uri", "u"}, {"digest", "sha256:"}, {"isBuildArtifact", "true"}})};
+  Result bad{
+      "x-ARTIFACT_OUTPUTS", "",
+      ParamValue::FromJson({{"uri", "u"}, {"digest", "sha256:"}, {"isBuildArtifact", "true"}})};
   EXPECT_THAT(IsBuildArtifact(bad), StatusIs(absl::StatusCode::kInvalidArgument));
-  Result good{"x-ARTIFACT_OUTPUTS", "",
-              ParamValue::FromJson({{"uri", "u"},
-                                    {"digest", std::string("sha256:") + kHex},
-                                    {"isBuildArtifact", "true"}})};
+  Result good{
+      "x-ARTIFACT_OUTPUTS", "",
+      ParamValue::FromJson(
+          {{"uri", "u"}, {"digest", std::string("sha256:") + kHex}, {"isBuildArtifact", "true"}})};
   ASSERT_OK_AND_ASSIGN(b, IsBuildArtifact(good));
   EXPECT_TRUE(b);
   Result other{"x-IMAGE_URL", "", ParamValue::String("u")};
@@ -119,9 +117,10 @@ TEST(ExtractTest, BuildArtifactChecks) {
 
 TEST(ExtractTest, AbcBuildArtifactGivesTwoSubjectsInV2alpha4) {
   // Chains' quirk (reference §4.2): the raw uri and the same uri parsed as an image.
-  TaskRun tr = MakeRun({{"results", {Res("b-ARTIFACT_OUTPUTS", {{"uri", "abc"},
-                                                              {"digest", std::string("sha256:") + kHex},
-                                                              {"isBuildArtifact", "true"}})}}});
+  TaskRun tr = MakeRun({{"results",
+                         {Res("b-ARTIFACT_OUTPUTS", {{"uri", "abc"},
+                                                     {"digest", std::string("sha256:") + kHex},
+                                                     {"isBuildArtifact", "true"}})}}});
   Report report;
   std::vector<Artifact> subjects = SubjectsFromBuildArtifacts(TaskRunResults(tr), &report);
   ASSERT_EQ(subjects.size(), 2u);
@@ -142,7 +141,8 @@ TEST(ExtractTest, AppendArtifactMergesOnSharedDigest) {
 }
 
 TEST(DigestTest, ChainsParseDigestRules) {
-  ASSERT_OK_AND_ASSIGN(ArtifactDigest d, ParseArtifactDigest(std::string(" SHA256 : ") + kHex + " "));
+  ASSERT_OK_AND_ASSIGN(ArtifactDigest d,
+                       ParseArtifactDigest(std::string(" SHA256 : ") + kHex + " "));
   EXPECT_EQ(d.algorithm, "sha256");
   EXPECT_EQ(d.hex, kHex);
   ASSERT_OK_AND_ASSIGN(d, ParseArtifactDigest("sha1:93c56eeba9ec70f74c9bfd297d9516642d366cb5"));
@@ -157,8 +157,8 @@ TEST(DigestTest, ChainsParseDigestRules) {
 }
 
 TEST(MaterialsTest, ImageIds) {
-  ASSERT_OK_AND_ASSIGN(Artifact m,
-                       MaterialFromImageId(std::string("docker-pullable://gcr.io/a/b@sha256:") + kHex));
+  ASSERT_OK_AND_ASSIGN(
+      Artifact m, MaterialFromImageId(std::string("docker-pullable://gcr.io/a/b@sha256:") + kHex));
   EXPECT_EQ(m.name, "oci://gcr.io/a/b");
   EXPECT_EQ(m.digest, (DigestSet{{"sha256", kHex}}));
   EXPECT_THAT(MaterialFromImageId("test.io/test/build-image"),
@@ -172,10 +172,12 @@ TEST(MaterialsTest, ImageIds) {
 
 TEST(MaterialsTest, GitMaterialOrderAndQuirk) {
   // Later sources win: taskSpec default < spec.params < status.results.
-  TaskRun tr = MakeRun({{"taskSpec", {{"params", {{{"name", "CHAINS-GIT_URL"}, {"default", "https://d"}},
-                                              {{"name", "CHAINS-GIT_COMMIT"}, {"default", "c0"}}}}}},
-                    {"results", {Res("CHAINS-GIT_COMMIT", "c2")}}},
-                   {{"params", {{{"name", "CHAINS-GIT_COMMIT"}, {"value", "c1"}}}}});
+  TaskRun tr = MakeRun({{"taskSpec",
+                         {{"params",
+                           {{{"name", "CHAINS-GIT_URL"}, {"default", "https://d"}},
+                            {{"name", "CHAINS-GIT_COMMIT"}, {"default", "c0"}}}}}},
+                        {"results", {Res("CHAINS-GIT_COMMIT", "c2")}}},
+                       {{"params", {{{"name", "CHAINS-GIT_COMMIT"}, {"value", "c1"}}}}});
   Report report;
   std::vector<Artifact> m = TaskInputMaterials(tr, &report);
   ASSERT_EQ(m.size(), 1u);
@@ -199,9 +201,8 @@ TEST(ReportTest, ExplainLinesGroupByResult) {
   report.Add("taskrun/a", "y", Outcome::kArtifact, "one");
   report.Add("taskrun/a", "y", Outcome::kIgnored, "two");
   report.Mention("taskrun/a", "y", "not a type hint");
-  EXPECT_THAT(report.ExplainLines(),
-              ElementsAre("taskrun/a x: ignored: not a type hint",
-                          "taskrun/a y: artifact: one; ignored: two"));
+  EXPECT_THAT(report.ExplainLines(), ElementsAre("taskrun/a x: ignored: not a type hint",
+                                                 "taskrun/a y: artifact: one; ignored: two"));
   EXPECT_EQ(report.notes().size(), 2u);
   EXPECT_TRUE(report.Rejections().empty());
 }

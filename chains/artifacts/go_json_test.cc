@@ -26,9 +26,11 @@ TEST(GoJsonTest, HtmlSafeEscapes) {
 
 TEST(GoJsonTest, Utf8IsCopiedAndInvalidBytesReplaced) {
   EXPECT_EQ(GoJsonString("caf\xc3\xa9 \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
-  EXPECT_EQ(GoJsonString("a\xff" "b"), R"("a\ufffdb")");
-  EXPECT_EQ(GoJsonString("\xc3"), R"("\ufffd")");            // truncated sequence
-  EXPECT_EQ(GoJsonString("\xc0\xaf"), R"("\ufffd\ufffd")");  // overlong '/'
+  EXPECT_EQ(GoJsonString("a\xff"
+                         "b"),
+            R"("a\ufffdb")");
+  EXPECT_EQ(GoJsonString("\xc3"), R"("\ufffd")");                      // truncated sequence
+  EXPECT_EQ(GoJsonString("\xc0\xaf"), R"("\ufffd\ufffd")");            // overlong '/'
   EXPECT_EQ(GoJsonString("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // surrogate
 }
 
@@ -39,8 +41,9 @@ TEST(GoJsonTest, ArraysAndSortedMaps) {
   std::map<std::string, std::string> object = {
       {"uri", "abc"},
       {"digest", "sha256:827521c857fdcd4374f4da5442fbae2edb01e7fbae285c3ec15673d4c1daecb7"}};
-  EXPECT_EQ(GoJsonStringMap(object),
-            R"({"digest":"sha256:827521c857fdcd4374f4da5442fbae2edb01e7fbae285c3ec15673d4c1daecb7","uri":"abc"})");
+  EXPECT_EQ(
+      GoJsonStringMap(object),
+      R"({"digest":"sha256:827521c857fdcd4374f4da5442fbae2edb01e7fbae285c3ec15673d4c1daecb7","uri":"abc"})");
   EXPECT_EQ(GoJsonStringMap({}), "{}");
 }
 

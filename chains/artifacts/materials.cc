@@ -76,8 +76,8 @@ absl::StatusOr<std::vector<Artifact>> ImageMaterials(const std::vector<StepState
   for (size_t i = 0; i < states.size(); ++i) {
     absl::StatusOr<Artifact> m = MaterialFromImageId(states[i].image_id);
     if (!m.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("status.", what, "[", i, "] (",
-                                                     states[i].name, "): ", m.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat("status.", what, "[", i, "] (", states[i].name,
+                                                     "): ", m.status().message()));
     }
     AppendArtifact(&out, *std::move(m));
   }
@@ -92,14 +92,15 @@ absl::StatusOr<Artifact> MaterialFromImageId(absl::string_view image_id) {
   if (at.size() == 2) colon = absl::StrSplit(at[1], ':');
   if (at.size() != 2 || colon.size() != 2) {
     std::string shown(image_id.substr(0, 200));
-    return absl::InvalidArgumentError(absl::StrCat(
-        "imageID \"", shown, "\" is not <image>@<algorithm>:<hex>, so the image cannot be "
-        "recorded as a material"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("imageID \"", shown,
+                     "\" is not <image>@<algorithm>:<hex>, so the image cannot be "
+                     "recorded as a material"));
   }
   absl::string_view repo = at[0];
   absl::ConsumePrefix(&repo, kDockerPullable);
-  return Artifact{absl::StrCat("oci://", repo), DigestSet{{std::string(colon[0]),
-                                                           std::string(colon[1])}}};
+  return Artifact{absl::StrCat("oci://", repo),
+                  DigestSet{{std::string(colon[0]), std::string(colon[1])}}};
 }
 
 absl::StatusOr<std::vector<Artifact>> StepImageMaterials(const TaskRun& run) {

@@ -29,9 +29,8 @@ void Report::Add(absl::string_view scope, absl::string_view result, Outcome outc
       return;
     }
   }
-  entries_.push_back(
-      Entry{ResultNote{std::string(scope), std::string(result), outcome, std::move(detail)},
-            false});
+  entries_.push_back(Entry{
+      ResultNote{std::string(scope), std::string(result), outcome, std::move(detail)}, false});
 }
 
 void Report::Mention(absl::string_view scope, absl::string_view result, std::string detail) {

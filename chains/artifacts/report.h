@@ -35,8 +35,7 @@ struct ResultNote {
 class Report {
  public:
   // Add records a note; an identical note (same scope, result, outcome and detail) is kept once.
-  void Add(absl::string_view scope, absl::string_view result, Outcome outcome,
-           std::string detail);
+  void Add(absl::string_view scope, absl::string_view result, Outcome outcome, std::string detail);
   // Mention records that a result was looked at: if no other note exists for it, ExplainLines
   // shows it with `detail` (e.g. "not a type hint").
   void Mention(absl::string_view scope, absl::string_view result, std::string detail);

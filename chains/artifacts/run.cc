@@ -172,9 +172,8 @@ absl::Status ParseResults(const Node& node, std::vector<Result>* out) {
     HM_RETURN_IF_ERROR(item.Field("type").GetString(&result.type));
     Node value = item.Field("value");
     if (value.present()) result.value = ParamValue::FromJson(value.value());
-    size_t size = result.value.type == ParamValue::Type::kString
-                      ? result.value.string_value.size()
-                      : result.value.GoJson().size();
+    size_t size = result.value.type == ParamValue::Type::kString ? result.value.string_value.size()
+                                                                 : result.value.GoJson().size();
     result.oversized = size > kMaxResultValueBytes;
     out->push_back(std::move(result));
   }
@@ -330,7 +329,8 @@ absl::Status ParsePipelineTasks(const Node& node, std::vector<PipelineTask>* out
     HM_RETURN_IF_ERROR(params.ExpectArray());
     if (params.present()) {
       for (const auto& p : params.value()) {
-        if (p.is_object() && p.contains("value")) CollectResultRefs(p["value"], &task.result_ref_tasks);
+        if (p.is_object() && p.contains("value"))
+          CollectResultRefs(p["value"], &task.result_ref_tasks);
       }
     }
     Node matrix = item.Field("matrix");
@@ -342,17 +342,17 @@ absl::Status ParsePipelineTasks(const Node& node, std::vector<PipelineTask>* out
   return absl::OkStatus();
 }
 
-absl::Status CheckTypeMeta(const json& object, absl::string_view want_kind, std::string* api_version,
-                           std::string* kind) {
+absl::Status CheckTypeMeta(const json& object, absl::string_view want_kind,
+                           std::string* api_version, std::string* kind) {
   Node root(&object, "");
   HM_RETURN_IF_ERROR(root.Field("apiVersion").GetString(api_version));
   HM_RETURN_IF_ERROR(root.Field("kind").GetString(kind));
   if (api_version->empty()) *api_version = std::string(kTektonApiVersion);
   if (kind->empty()) *kind = std::string(want_kind);
   if (*api_version != kTektonApiVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "apiVersion \"", api_version->substr(0, 64), "\" is not supported (only ",
-        kTektonApiVersion, ", as Chains)"));
+    return absl::InvalidArgumentError(absl::StrCat("apiVersion \"", api_version->substr(0, 64),
+                                                   "\" is not supported (only ", kTektonApiVersion,
+                                                   ", as Chains)"));
   }
   if (*kind != want_kind) {
     return absl::InvalidArgumentError(
@@ -413,7 +413,8 @@ ParamValue ParamValue::FromJson(const json& value) {
     }
   } else if (value.is_object()) {
     bool all_strings = true;
-    for (const auto& item : value) all_strings = all_strings && (item.is_string() || item.is_null());
+    for (const auto& item : value)
+      all_strings = all_strings && (item.is_string() || item.is_null());
     if (all_strings) {
       v.type = Type::kObject;
       for (auto it = value.begin(); it != value.end(); ++it) {
@@ -556,9 +557,8 @@ absl::StatusOr<PipelineRun> PipelineRun::FromJson(const json& object) {
 
 absl::StatusOr<json> ParseJsonDocument(absl::string_view text) {
   if (text.size() > kMaxRunBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("document is ", text.size(),
-                                                   " bytes, more than the limit of ",
-                                                   kMaxRunBytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("document is ", text.size(), " bytes, more than the limit of ", kMaxRunBytes));
   }
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first == absl::string_view::npos) {
@@ -588,8 +588,8 @@ absl::StatusOr<TektonRun> RunFromJson(const json& object) {
     pipeline = has(object, "spec", "pipelineRef") || has(object, "spec", "pipelineSpec") ||
                has(object, "status", "pipelineSpec") || has(object, "status", "childReferences");
   } else if (kind != "TaskRun" && kind != "PipelineRun") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "kind \"", kind.substr(0, 64), "\" is not a TaskRun or PipelineRun"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("kind \"", kind.substr(0, 64), "\" is not a TaskRun or PipelineRun"));
   }
   if (pipeline) {
     HM_ASSIGN_OR_RETURN(PipelineRun pr, PipelineRun::FromJson(object));

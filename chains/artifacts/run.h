@@ -66,8 +66,8 @@ struct ParamValue {
   absl::string_view TypeName() const;
 
   friend bool operator==(const ParamValue& a, const ParamValue& b) {
-    return a.type == b.type && a.string_value == b.string_value &&
-           a.array_value == b.array_value && a.object_value == b.object_value;
+    return a.type == b.type && a.string_value == b.string_value && a.array_value == b.array_value &&
+           a.object_value == b.object_value;
   }
 };
 
@@ -143,7 +143,7 @@ struct StepState {
   std::string name;
   std::string container;
   std::string image_id;
-  std::vector<Result> results;  // StepAction results (v2alpha4)
+  std::vector<Result> results;          // StepAction results (v2alpha4)
   std::optional<RefSource> ref_source;  // status.steps[].provenance.refSource (remote StepAction)
 };
 
@@ -154,7 +154,7 @@ struct TaskSpec {
 
 // Common run status.
 struct RunStatus {
-  std::optional<absl::Time> start_time;       // UTC, whole seconds (metav1.Time)
+  std::optional<absl::Time> start_time;  // UTC, whole seconds (metav1.Time)
   std::optional<absl::Time> completion_time;
   std::vector<Condition> conditions;
   std::vector<Result> results;
@@ -170,16 +170,16 @@ struct TaskRun {
   std::string api_version;  // "tekton.dev/v1"
   std::string kind;         // "TaskRun"
   ObjectMeta metadata;
-  nlohmann::json spec;      // verbatim; null when absent
-  std::vector<Param> params;       // spec.params
+  nlohmann::json spec;        // verbatim; null when absent
+  std::vector<Param> params;  // spec.params
   bool has_task_ref = false;
-  std::string task_ref_resolver;   // spec.taskRef.resolver
+  std::string task_ref_resolver;  // spec.taskRef.resolver
   std::string service_account_name;
   RunStatus status;
-  std::vector<StepState> steps;     // status.steps
-  std::vector<StepState> sidecars;  // status.sidecars
+  std::vector<StepState> steps;       // status.steps
+  std::vector<StepState> sidecars;    // status.sidecars
   std::optional<TaskSpec> task_spec;  // status.taskSpec
-  nlohmann::json object;   // the whole object, verbatim
+  nlohmann::json object;              // the whole object, verbatim
 
   // IsRemote: spec.taskRef.resolver is set and is not "Cluster" (a remote resolver fetched it).
   bool IsRemote() const;

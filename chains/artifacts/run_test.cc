@@ -12,8 +12,8 @@
 namespace hallmark::chains::artifacts {
 namespace {
 
-using nlohmann::json;
 using ::hallmark::testing::StatusIs;
+using nlohmann::json;
 using ::testing::HasSubstr;
 
 TEST(RunTest, ParsesEveryUpstreamInput) {
@@ -34,8 +34,9 @@ TEST(RunTest, ParsesEveryUpstreamInput) {
 }
 
 TEST(RunTest, TaskRunFields) {
-  ASSERT_OK_AND_ASSIGN(TektonRun run, ParseRun(testing::ReadFixture(
-                                    "chains/unit-inputs/slsa-v2alpha4/taskrun1.json")));
+  ASSERT_OK_AND_ASSIGN(
+      TektonRun run,
+      ParseRun(testing::ReadFixture("chains/unit-inputs/slsa-v2alpha4/taskrun1.json")));
   const TaskRun& tr = std::get<TaskRun>(run);
   EXPECT_EQ(tr.api_version, "tekton.dev/v1");
   EXPECT_EQ(tr.kind, "TaskRun");
@@ -71,8 +72,9 @@ TEST(RunTest, TaskRunFields) {
 }
 
 TEST(RunTest, PipelineRunFields) {
-  ASSERT_OK_AND_ASSIGN(TektonRun run, ParseRun(testing::ReadFixture(
-                                    "chains/unit-inputs/pipeline-v1/pipelinerun-childrefs.json")));
+  ASSERT_OK_AND_ASSIGN(
+      TektonRun run,
+      ParseRun(testing::ReadFixture("chains/unit-inputs/pipeline-v1/pipelinerun-childrefs.json")));
   const PipelineRun& pr = std::get<PipelineRun>(run);
   EXPECT_EQ(pr.task_run_template_service_account, "pipeline");
   ASSERT_TRUE(pr.pipeline_spec.has_value());
@@ -89,18 +91,21 @@ TEST(RunTest, PipelineRunFields) {
 }
 
 TEST(RunTest, RemoteResolver) {
-  ASSERT_OK_AND_ASSIGN(TektonRun tr, ParseRun(testing::ReadFixture(
-                                   "chains/unit-inputs/slsa-v2alpha3/taskrun-remote-resolver.json")));
+  ASSERT_OK_AND_ASSIGN(TektonRun tr,
+                       ParseRun(testing::ReadFixture(
+                           "chains/unit-inputs/slsa-v2alpha3/taskrun-remote-resolver.json")));
   EXPECT_TRUE(std::get<TaskRun>(tr).IsRemote());
   EXPECT_EQ(std::get<TaskRun>(tr).params[0].value.type, ParamValue::Type::kArray);
-  ASSERT_OK_AND_ASSIGN(TektonRun pr, ParseRun(testing::ReadFixture(
-                                   "chains/unit-inputs/slsa-v2alpha3/pipelinerun-remote-resolver.json")));
+  ASSERT_OK_AND_ASSIGN(TektonRun pr,
+                       ParseRun(testing::ReadFixture(
+                           "chains/unit-inputs/slsa-v2alpha3/pipelinerun-remote-resolver.json")));
   EXPECT_TRUE(std::get<PipelineRun>(pr).IsRemote());
 }
 
 TEST(RunTest, ParsesYamlManifests) {
-  ASSERT_OK_AND_ASSIGN(TektonRun run, ParseRun(testing::ReadFixture(
-                                    "chains/e2e/inputs/pipelineruns/pipeline-output-image.yaml")));
+  ASSERT_OK_AND_ASSIGN(
+      TektonRun run,
+      ParseRun(testing::ReadFixture("chains/e2e/inputs/pipelineruns/pipeline-output-image.yaml")));
   const PipelineRun& pr = std::get<PipelineRun>(run);
   ASSERT_EQ(pr.params.size(), 2u);
   EXPECT_EQ(pr.params[0].value.string_value, "my-git-commit");

@@ -22,8 +22,8 @@ namespace {
 using nlohmann::json;
 
 json LoadVectors() {
-  json doc = json::parse(testing::ReadFixture("chains/expected-summaries/type-hinting-vectors.json"),
-                         nullptr, false);
+  json doc = json::parse(
+      testing::ReadFixture("chains/expected-summaries/type-hinting-vectors.json"), nullptr, false);
   EXPECT_FALSE(doc.is_discarded());
   return doc;
 }

@@ -79,8 +79,8 @@ class Converter {
           absl::StrCat("YAML document nests deeper than ", kMaxYamlDepth, " levels"));
     }
     if (++nodes_ > kMaxYamlNodes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "YAML document expands to more than ", kMaxYamlNodes, " nodes (aliases?)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("YAML document expands to more than ", kMaxYamlNodes, " nodes (aliases?)"));
     }
     switch (node.Type()) {
       case YAML::NodeType::Undefined:

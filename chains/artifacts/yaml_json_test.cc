@@ -9,8 +9,8 @@
 namespace hallmark::chains::artifacts {
 namespace {
 
-using nlohmann::json;
 using ::hallmark::testing::StatusIs;
+using nlohmann::json;
 
 TEST(YamlJsonTest, ConvertsAManifestWithTypedScalars) {
   ASSERT_OK_AND_ASSIGN(json got, YamlToJson(R"(

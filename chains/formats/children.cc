@@ -71,9 +71,8 @@ ChildSelection SelectChildren(const PipelineRun& run, const std::vector<TaskRun>
   for (size_t i = 0; i < owned.size(); ++i) {
     if (matched[i]) continue;
     selection.ignored.push_back(
-        {owned[i]->metadata.name,
-         absl::StrCat("it is not labelled ", artifacts::kPipelineTaskLabel,
-                      " with a task of status.pipelineSpec")});
+        {owned[i]->metadata.name, absl::StrCat("it is not labelled ", artifacts::kPipelineTaskLabel,
+                                               " with a task of status.pipelineSpec")});
   }
   return selection;
 }

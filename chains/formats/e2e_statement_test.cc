@@ -149,9 +149,8 @@ std::string Fill(std::string text, const Example& ex) {
       std::string image_id = step["imageID"];
       container_names.push_back(step["name"]);
       step_images.push_back(image_id);
-      std::pair<std::string, std::string> pair = {
-          "oci://" + image_id.substr(0, image_id.find('@')),
-          image_id.substr(image_id.find(':') + 1)};
+      std::pair<std::string, std::string> pair = {"oci://" + image_id.substr(0, image_id.find('@')),
+                                                  image_id.substr(image_id.find(':') + 1)};
       if (std::find(uri_digests.begin(), uri_digests.end(), pair) == uri_digests.end()) {
         uri_digests.push_back(pair);
       }
@@ -173,7 +172,8 @@ std::string Fill(std::string text, const Example& ex) {
     text.replace(begin, end + 7 - begin, rendered);
   }
   std::string object_name = ex.run["metadata"]["name"];
-  if (!pipeline && ex.run["spec"].contains("taskRef")) object_name = ex.run["spec"]["taskRef"]["name"];
+  if (!pipeline && ex.run["spec"].contains("taskRef"))
+    object_name = ex.run["spec"]["taskRef"]["name"];
   std::vector<std::pair<std::string, std::string>> fields = {
       {"{{.UID}}", ex.run["metadata"]["uid"]},
       {"{{.TektonObjectName}}", object_name},
@@ -220,8 +220,10 @@ json TemplateRunSpec(const std::string& path) {
   for (; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{') {
@@ -250,15 +252,15 @@ Example TaskWithObjectTypeHinting() {
   Example ex;
   ex.run = LiveTaskRun(
       "image-build", "6a0a1b9e-91a5-4c55-8b2e-5ad2b1f3c6d7", spec,
-      {ObjectResult("first-ARTIFACT_OUTPUTS",
-                    {{"uri", "gcr.io/foo/img1"},
-                     {"digest",
-                      "sha256:586789aa031fafc7d78a5393cdc772e0b55107ea54bb8bcf3f2cdac6c6da51ee"}}),
-       ObjectResult("second-ARTIFACT_OUTPUTS",
-                    {{"uri", "gcr.io/foo/img2"},
-                     {"digest",
-                      "sha256:05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b5"},
-                     {"isBuildArtifact", "true"}}),
+      {ObjectResult(
+           "first-ARTIFACT_OUTPUTS",
+           {{"uri", "gcr.io/foo/img1"},
+            {"digest", "sha256:586789aa031fafc7d78a5393cdc772e0b55107ea54bb8bcf3f2cdac6c6da51ee"}}),
+       ObjectResult(
+           "second-ARTIFACT_OUTPUTS",
+           {{"uri", "gcr.io/foo/img2"},
+            {"digest", "sha256:05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b5"},
+            {"isBuildArtifact", "true"}}),
        StringResult("third-IMAGE_URL", "gcr.io/foo/bar"),
        StringResult("third-IMAGE_DIGEST",
                     "sha256:05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b6"),
@@ -287,27 +289,36 @@ Example LivePipelineRun(const std::string& name, const std::string& uid, const j
                        {"timeout", "1h0m0s"}};
     json extra = {{"labels", {{"tekton.dev/pipelineTask", task}, {"tekton.dev/pipelineRun", name}}},
                   {"ownerReferences",
-                   {{{"apiVersion", "tekton.dev/v1"}, {"kind", "PipelineRun"}, {"name", name},
-                     {"uid", uid}, {"controller", true}, {"blockOwnerDeletion", true}}}}};
+                   {{{"apiVersion", "tekton.dev/v1"},
+                     {"kind", "PipelineRun"},
+                     {"name", name},
+                     {"uid", uid},
+                     {"controller", true},
+                     {"blockOwnerDeletion", true}}}}};
     ex.children.push_back(LiveTaskRun(child_name, absl::StrCat(uid, "-", i), child_spec,
                                       child_results.at(i), static_cast<int>(i), extra));
-    child_refs.push_back({{"apiVersion", "tekton.dev/v1"}, {"kind", "TaskRun"},
-                          {"name", child_name}, {"pipelineTaskName", task}});
+    child_refs.push_back({{"apiVersion", "tekton.dev/v1"},
+                          {"kind", "TaskRun"},
+                          {"name", child_name},
+                          {"pipelineTaskName", task}});
   }
-  ex.run = {{"apiVersion", "tekton.dev/v1"},
-            {"kind", "PipelineRun"},
-            {"metadata",
-             {{"name", name}, {"namespace", "default"}, {"uid", uid},
-              {"labels", {{"tekton.dev/pipeline", name}}}}},
-            {"spec", spec},
-            {"status",
-             {{"conditions", {{{"type", "Succeeded"}, {"status", "True"}, {"reason", "Succeeded"}}}},
-              {"startTime", kPipelineStart},
-              {"completionTime", kPipelineEnd},
-              {"results", results},
-              {"pipelineSpec", spec["pipelineSpec"]},
-              {"childReferences", child_refs},
-              {"provenance", {{"featureFlags", FeatureFlags()}}}}}};
+  ex.run = {
+      {"apiVersion", "tekton.dev/v1"},
+      {"kind", "PipelineRun"},
+      {"metadata",
+       {{"name", name},
+        {"namespace", "default"},
+        {"uid", uid},
+        {"labels", {{"tekton.dev/pipeline", name}}}}},
+      {"spec", spec},
+      {"status",
+       {{"conditions", {{{"type", "Succeeded"}, {"status", "True"}, {"reason", "Succeeded"}}}},
+        {"startTime", kPipelineStart},
+        {"completionTime", kPipelineEnd},
+        {"results", results},
+        {"pipelineSpec", spec["pipelineSpec"]},
+        {"childReferences", child_refs},
+        {"provenance", {{"featureFlags", FeatureFlags()}}}}}};
   return ex;
 }
 
@@ -331,12 +342,11 @@ const json kImg2 = {
     {"digest", "sha256:586789aa031fafc7d78a5393cdc772e0b55107ea54bb8bcf3f2cdac6c6da51ee"}};
 
 Example PipelineWithObjectTypeHinting() {
-  return LivePipelineRun(
-      "pipeline-test-run", "9e1f0c7d-5a6b-4c3d-8e2f-1a0b9c8d7e6f",
-      TemplateRunSpec("v2alpha4/pipeline-with-object-type-hinting.json"),
-      {{{"name", "output1-ARTIFACT_OUTPUTS"}, {"value", kImg1}},
-       {{"name", "output2-ARTIFACT_OUTPUTS"}, {"value", kImg2}}},
-      {{ObjectResult("output1", kImg1), ObjectResult("output2", kImg2)}});
+  return LivePipelineRun("pipeline-test-run", "9e1f0c7d-5a6b-4c3d-8e2f-1a0b9c8d7e6f",
+                         TemplateRunSpec("v2alpha4/pipeline-with-object-type-hinting.json"),
+                         {{{"name", "output1-ARTIFACT_OUTPUTS"}, {"value", kImg1}},
+                          {{"name", "output2-ARTIFACT_OUTPUTS"}, {"value", kImg2}}},
+                         {{ObjectResult("output1", kImg1), ObjectResult("output2", kImg2)}});
 }
 
 Example PipelineWithRepeatedResults() {
@@ -387,9 +397,8 @@ TEST_P(E2eStatementTest, MatchesUpstreamTemplate) {
   }
   ASSERT_OK(statement.status());
 
-  json want = ParseJson(Fill(testing::ReadFixture(std::string("chains/e2e/expected/") +
-                                                  c.template_path),
-                             ex));
+  json want = ParseJson(
+      Fill(testing::ReadFixture(std::string("chains/e2e/expected/") + c.template_path), ex));
   json got = ParseJson(statement->payload);
   DropReleaseSpecific(&want);
   DropReleaseSpecific(&got);
@@ -398,20 +407,19 @@ TEST_P(E2eStatementTest, MatchesUpstreamTemplate) {
 
 INSTANTIATE_TEST_SUITE_P(
     Templates, E2eStatementTest,
-    ::testing::Values(Case{"v1/task-output-image.json", "slsa/v1", TaskOutputImage},
-                      Case{"v2alpha3/task-output-image.json", "slsa/v2alpha3", TaskOutputImage},
-                      Case{"v2alpha4/task-output-image.json", "slsa/v2alpha4", TaskOutputImage},
-                      Case{"v1/pipeline-output-image.json", "in-toto", PipelineOutputImage},
-                      Case{"v2alpha3/pipeline-output-image.json", "slsa/v2alpha3",
-                           PipelineOutputImage},
-                      Case{"v2alpha4/pipeline-output-image.json", "slsa/v2alpha4",
-                           PipelineOutputImage},
-                      Case{"v2alpha4/task-with-object-type-hinting.json", "slsa/v2alpha4",
-                           TaskWithObjectTypeHinting},
-                      Case{"v2alpha4/pipeline-with-object-type-hinting.json", "slsa/v2alpha4",
-                           PipelineWithObjectTypeHinting},
-                      Case{"v2alpha4/pipeline-with-repeated-results.json", "slsa/v2alpha4",
-                           PipelineWithRepeatedResults}),
+    ::testing::Values(
+        Case{"v1/task-output-image.json", "slsa/v1", TaskOutputImage},
+        Case{"v2alpha3/task-output-image.json", "slsa/v2alpha3", TaskOutputImage},
+        Case{"v2alpha4/task-output-image.json", "slsa/v2alpha4", TaskOutputImage},
+        Case{"v1/pipeline-output-image.json", "in-toto", PipelineOutputImage},
+        Case{"v2alpha3/pipeline-output-image.json", "slsa/v2alpha3", PipelineOutputImage},
+        Case{"v2alpha4/pipeline-output-image.json", "slsa/v2alpha4", PipelineOutputImage},
+        Case{"v2alpha4/task-with-object-type-hinting.json", "slsa/v2alpha4",
+             TaskWithObjectTypeHinting},
+        Case{"v2alpha4/pipeline-with-object-type-hinting.json", "slsa/v2alpha4",
+             PipelineWithObjectTypeHinting},
+        Case{"v2alpha4/pipeline-with-repeated-results.json", "slsa/v2alpha4",
+             PipelineWithRepeatedResults}),
     [](const ::testing::TestParamInfo<Case>& info) {
       std::string name = info.param.template_path;
       name = name.substr(0, name.size() - 5);

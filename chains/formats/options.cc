@@ -8,9 +8,9 @@ absl::StatusOr<Format> ParseFormat(absl::string_view name) {
   if (name == "in-toto" || name == "slsa/v1") return Format::kSlsaV02;
   if (name == "slsa/v2alpha3") return Format::kSlsaV2Alpha3;
   if (name == "slsa/v2alpha4") return Format::kSlsaV2Alpha4;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "invalid format \"", name.substr(0, 64),
-      "\", wanted one of [in-toto slsa/v1 slsa/v2alpha3 slsa/v2alpha4]"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid format \"", name.substr(0, 64),
+                   "\", wanted one of [in-toto slsa/v1 slsa/v2alpha3 slsa/v2alpha4]"));
 }
 
 absl::string_view FormatName(Format format) {

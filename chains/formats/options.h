@@ -27,7 +27,8 @@ absl::string_view FormatName(Format format);
 
 inline constexpr absl::string_view kDefaultBuilderId = "https://tekton.dev/chains/v2";
 inline constexpr absl::string_view kSlsaBuildType = "https://tekton.dev/chains/v2/slsa";
-inline constexpr absl::string_view kSlsaTektonBuildType = "https://tekton.dev/chains/v2/slsa-tekton";
+inline constexpr absl::string_view kSlsaTektonBuildType =
+    "https://tekton.dev/chains/v2/slsa-tekton";
 
 inline constexpr absl::string_view kStatementV01 = "https://in-toto.io/Statement/v0.1";
 inline constexpr absl::string_view kStatementV1 = "https://in-toto.io/Statement/v1";

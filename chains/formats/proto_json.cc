@@ -59,8 +59,8 @@ absl::StatusOr<std::string> SerializeJson(const google::protobuf::Message& messa
   options.add_whitespace = pretty;
   auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
   if (!status.ok()) {
-    return absl::InternalError(absl::StrCat("cannot write ", message.GetTypeName(),
-                                            " as JSON: ", status.ToString()));
+    return absl::InternalError(
+        absl::StrCat("cannot write ", message.GetTypeName(), " as JSON: ", status.ToString()));
   }
   return out;
 }

@@ -41,26 +41,30 @@ json TaskRunJson(int i, const std::string& owner_uid) {
                      {"container", "step-" + name},
                      {"imageID", absl::StrCat("docker-pullable://gcr.io/tools/builder", s,
                                               "@sha256:", Hex(1000 + s))}});
-    spec_steps.push_back({{"name", name}, {"image", "gcr.io/tools/builder"},
-                          {"script", "#!/bin/sh\nmake build\n"}});
+    spec_steps.push_back(
+        {{"name", name}, {"image", "gcr.io/tools/builder"}, {"script", "#!/bin/sh\nmake build\n"}});
   }
   json results = {
       {{"name", "IMAGE_URL"}, {"value", absl::StrCat("gcr.io/project/app-", i, ":v1")}},
       {{"name", "IMAGE_DIGEST"}, {"value", "sha256:" + Hex(i)}},
-      {{"name", "IMAGES"}, {"value", absl::StrCat("gcr.io/project/side-", i, "@sha256:", Hex(i + 500))}},
+      {{"name", "IMAGES"},
+       {"value", absl::StrCat("gcr.io/project/side-", i, "@sha256:", Hex(i + 500))}},
       {{"name", "jar-ARTIFACT_OUTPUTS"},
-       {"value", {{"uri", absl::StrCat("pkg:maven/org/app@", i)},
-                  {"digest", "sha256:" + Hex(i + 700)},
-                  {"isBuildArtifact", "true"}}}},
+       {"value",
+        {{"uri", absl::StrCat("pkg:maven/org/app@", i)},
+         {"digest", "sha256:" + Hex(i + 700)},
+         {"isBuildArtifact", "true"}}}},
       {{"name", "src-ARTIFACT_INPUTS"},
-       {"value", {{"uri", "git+https://example.com/app.git"}, {"digest", "sha1:" + Hex(9).substr(0, 40)}}}},
+       {"value",
+        {{"uri", "git+https://example.com/app.git"}, {"digest", "sha1:" + Hex(9).substr(0, 40)}}}},
       {{"name", "summary"}, {"value", "built in 42s"}}};
   json metadata = {
       {"name", "pr-" + task},
       {"uid", absl::StrCat("uid-", i)},
       {"labels",
        {{"tekton.dev/pipelineTask", task}, {"app.kubernetes.io/managed-by", "tekton-pipelines"}}},
-      {"ownerReferences", json::array({{{"kind", "PipelineRun"}, {"name", "pr"}, {"uid", owner_uid}}})}};
+      {"ownerReferences",
+       json::array({{{"kind", "PipelineRun"}, {"name", "pr"}, {"uid", owner_uid}}})}};
   json params = json::array({{{"name", "CHAINS-GIT_URL"}, {"value", "https://example.com/app"}},
                              {{"name", "CHAINS-GIT_COMMIT"}, {"value", Hex(3).substr(0, 40)}}});
   json spec = {{"params", params},
@@ -107,8 +111,9 @@ const Inputs& GetInputs() {
                 {{"startTime", "2026-08-21T10:00:00Z"},
                  {"completionTime", "2026-08-21T10:30:00Z"},
                  {"pipelineSpec", {{"tasks", tasks}}},
-                 {"results", {{{"name", "IMAGE_URL"}, {"value", "gcr.io/project/app-0"}},
-                              {{"name", "IMAGE_DIGEST"}, {"value", "sha256:" + Hex(0)}}}}}}};
+                 {"results",
+                  {{{"name", "IMAGE_URL"}, {"value", "gcr.io/project/app-0"}},
+                   {{"name", "IMAGE_DIGEST"}, {"value", "sha256:" + Hex(0)}}}}}}};
     in->pipeline_run = *artifacts::PipelineRun::FromJson(pr);
     return in;
   }();
@@ -133,7 +138,8 @@ void BM_TaskRunStatement(benchmark::State& state) {
     benchmark::DoNotOptimize(st);
   }
   state.SetLabel(absl::StrCat(FormatName(options.format), ", ", bytes, " B"));
-  state.counters["statements/s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["statements/s"] =
+      benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_TaskRunStatement)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
 
@@ -149,10 +155,16 @@ void BM_PipelineRun50ChildrenDeepInspection(benchmark::State& state) {
     subjects = st->subjects.size();
     benchmark::DoNotOptimize(st);
   }
-  state.SetLabel(absl::StrCat(FormatName(options.format), ", ", subjects, " subjects, ", bytes, " B"));
-  state.counters["statements/s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+  state.SetLabel(
+      absl::StrCat(FormatName(options.format), ", ", subjects, " subjects, ", bytes, " B"));
+  state.counters["statements/s"] =
+      benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_PipelineRun50ChildrenDeepInspection)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PipelineRun50ChildrenDeepInspection)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_ExtractSigningTargets(benchmark::State& state) {
   const Inputs& in = GetInputs();

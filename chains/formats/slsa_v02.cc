@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "base/status_macros.h"
 #include "chains/artifacts/extract.h"
 #include "chains/artifacts/materials.h"
@@ -20,8 +20,8 @@ namespace {
 
 using artifacts::Artifact;
 using artifacts::ObjectMeta;
-using artifacts::ParamSpec;
 using artifacts::Param;
+using artifacts::ParamSpec;
 using artifacts::PipelineRun;
 using artifacts::Provenance;
 using artifacts::Report;
@@ -94,10 +94,11 @@ json StepJson(const artifacts::Step* spec, const artifacts::StepState& state) {
   }
   absl::string_view image_view = state.image_id;
   absl::ConsumePrefix(&image_view, "docker-pullable://");
-  return {{"entryPoint", entry_point},
-          {"arguments", arguments},
-          {"environment", {{"image", absl::StrCat("oci://", image_view)}, {"container", state.name}}},
-          {"annotations", nullptr}};
+  return {
+      {"entryPoint", entry_point},
+      {"arguments", arguments},
+      {"environment", {{"image", absl::StrCat("oci://", image_view)}, {"container", state.name}}},
+      {"annotations", nullptr}};
 }
 
 const artifacts::Step* SpecStepNamed(const TaskRun& run, const std::string& name) {
@@ -176,8 +177,8 @@ json TaskAttestation(const PipelineRun& run, const ExecutedChild& child, const s
   std::string status = ConditionStatus(tr.status.conditions);
   if (!status.empty()) task["status"] = status;
   if (!steps.empty()) task["steps"] = steps;
-  task["invocation"] = InvocationJson(tr.metadata, tr.status.provenance, tr.params,
-                                      &tr.task_spec->params);
+  task["invocation"] =
+      InvocationJson(tr.metadata, tr.status.provenance, tr.params, &tr.task_spec->params);
   if (!tr.status.results.empty()) {
     json results = json::array();
     for (const artifacts::Result& r : tr.status.results) {

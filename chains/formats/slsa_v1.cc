@@ -24,8 +24,8 @@ using artifacts::Report;
 using artifacts::Result;
 using artifacts::ResultSource;
 using artifacts::TaskRun;
-using nlohmann::json;
 using ::hallmark::proto::intoto::ResourceDescriptor;
+using nlohmann::json;
 namespace v1 = ::hallmark::proto::slsa::v1;
 
 constexpr absl::string_view kJsonMediaType = "application/json";
@@ -38,9 +38,9 @@ absl::StatusOr<std::string> BuildType(const FormatOptions& options) {
     return std::string(kSlsaBuildType);
   }
   if (options.build_type == kSlsaTektonBuildType) return std::string(kSlsaTektonBuildType);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unsupported buildType \"", options.build_type.substr(0, 100), "\" (want ", kSlsaBuildType,
-      " or ", kSlsaTektonBuildType, ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unsupported buildType \"", options.build_type.substr(0, 100), "\" (want ",
+                   kSlsaBuildType, " or ", kSlsaTektonBuildType, ")"));
 }
 
 ResourceDescriptor Descriptor(absl::string_view name, const std::string& uri,
@@ -66,7 +66,8 @@ std::vector<ResourceDescriptor> RemoveDuplicates(std::vector<ResourceDescriptor>
   for (ResourceDescriptor& rd : in) {
     std::string key = absl::StrCat(rd.uri().size(), ":", rd.uri(), "|");
     std::map<std::string, std::string> digest(rd.digest().begin(), rd.digest().end());
-    for (const auto& [alg, hex] : digest) absl::StrAppend(&key, alg.size(), ":", alg, "=", hex, ";");
+    for (const auto& [alg, hex] : digest)
+      absl::StrAppend(&key, alg.size(), ":", alg, "=", hex, ";");
     absl::StrAppend(&key, "|", rd.content());
     bool fresh = seen.insert(std::move(key)).second;
     if (!fresh && rd.name() != "task" && rd.name() != "pipeline" &&
@@ -130,8 +131,8 @@ absl::StatusOr<std::vector<ResourceDescriptor>> PipelineRunDependencies(
       rd.set_content(tr.object.dump(-1, ' ', false, json::error_handler_t::replace));
       deps.push_back(std::move(rd));
     } else if (has_source) {
-      deps.push_back(Descriptor("pipelineTask", provenance->ref_source->uri,
-                                provenance->ref_source->digest));
+      deps.push_back(
+          Descriptor("pipelineTask", provenance->ref_source->uri, provenance->ref_source->digest));
     }
     if (IsV2Alpha4(options)) AddRemoteStepActions(tr, &deps);
     HM_ASSIGN_OR_RETURN(std::vector<Artifact> images, StepAndSidecarImages(tr));
@@ -143,10 +144,10 @@ absl::StatusOr<std::vector<ResourceDescriptor>> PipelineRunDependencies(
                    &deps);
     }
   }
-  AddMaterials(artifacts::PipelineInputMaterials(
-                   run, options.deep_inspection ? children.Runs() : std::vector<const TaskRun*>(),
-                   report),
-               kInputResultName, &deps);
+  AddMaterials(
+      artifacts::PipelineInputMaterials(
+          run, options.deep_inspection ? children.Runs() : std::vector<const TaskRun*>(), report),
+      kInputResultName, &deps);
   return RemoveDuplicates(std::move(deps));
 }
 
@@ -223,8 +224,8 @@ void TaskRunByproductsV2Alpha4(const TaskRun& run, std::vector<ResourceDescripto
 std::vector<Artifact> TaskRunSubjectsV2Alpha4(const TaskRun& run, Report* report) {
   std::vector<Artifact> subjects;
   for (const artifacts::StepState& step : run.steps) {
-    artifacts::AppendArtifacts(
-        &subjects, artifacts::SubjectsFromBuildArtifacts(artifacts::StepResults(run, step), report));
+    artifacts::AppendArtifacts(&subjects, artifacts::SubjectsFromBuildArtifacts(
+                                              artifacts::StepResults(run, step), report));
   }
   artifacts::AppendArtifacts(
       &subjects, artifacts::SubjectsFromBuildArtifacts(artifacts::TaskRunResults(run), report));
@@ -304,9 +305,8 @@ absl::StatusOr<Predicate> SlsaV1ForPipelineRun(const PipelineRun& run,
     std::vector<Artifact> pipeline_subjects = artifacts::SubjectsFromResults(results, report);
     if (options.deep_inspection) {
       for (const ExecutedChild& child : children.executed) {
-        artifacts::AppendArtifacts(
-            &subjects,
-            artifacts::SubjectsFromResults(artifacts::TaskRunResults(*child.run), report));
+        artifacts::AppendArtifacts(&subjects, artifacts::SubjectsFromResults(
+                                                  artifacts::TaskRunResults(*child.run), report));
       }
       artifacts::AppendArtifacts(&subjects, pipeline_subjects);
     } else {

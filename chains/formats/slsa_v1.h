@@ -19,8 +19,7 @@ namespace hallmark::chains::formats {
 // type other than the two Chains knows, or a step/sidecar imageID without `@<alg>:<hex>`;
 // kInternal if protobuf fails to convert the predicate.
 absl::StatusOr<Predicate> SlsaV1ForTaskRun(const artifacts::TaskRun& run,
-                                           const FormatOptions& options,
-                                           artifacts::Report* report);
+                                           const FormatOptions& options, artifacts::Report* report);
 absl::StatusOr<Predicate> SlsaV1ForPipelineRun(const artifacts::PipelineRun& run,
                                                const ChildSelection& children,
                                                const FormatOptions& options,

@@ -35,8 +35,7 @@ void MentionTaskRun(const TaskRun& run, const FormatOptions& options, Report* re
   }
 }
 
-absl::StatusOr<Statement> Write(Predicate predicate, const FormatOptions& options,
-                                Report report) {
+absl::StatusOr<Statement> Write(Predicate predicate, const FormatOptions& options, Report report) {
   if (predicate.subjects.size() > artifacts::kMaxImagesPerRun) {
     return absl::InvalidArgumentError(absl::StrCat("the run has ", predicate.subjects.size(),
                                                    " subjects; the limit is ",
@@ -79,9 +78,8 @@ absl::StatusOr<Statement> BuildStatement(const PipelineRun& run,
   ChildSelection selection = SelectChildren(run, children, options);
   Report report;
   absl::StatusOr<Predicate> predicate =
-      options.format == Format::kSlsaV02
-          ? SlsaV02ForPipelineRun(run, selection, options, &report)
-          : SlsaV1ForPipelineRun(run, selection, options, &report);
+      options.format == Format::kSlsaV02 ? SlsaV02ForPipelineRun(run, selection, options, &report)
+                                         : SlsaV1ForPipelineRun(run, selection, options, &report);
   if (!predicate.ok()) return predicate.status();
 
   artifacts::ResultSource source = artifacts::PipelineRunResults(run);

@@ -16,7 +16,8 @@
 //                `.sig` for images named by pipeline results, and neither do we.
 //
 //   HM_ASSIGN_OR_RETURN(Statement st, BuildStatement(taskrun, options));
-//   HM_ASSIGN_OR_RETURN(auto envelope, signer.SignDsse("application/vnd.in-toto+json", st.payload));
+//   HM_ASSIGN_OR_RETURN(auto envelope, signer.SignDsse("application/vnd.in-toto+json",
+//   st.payload));
 #ifndef HALLMARK_CHAINS_FORMATS_STATEMENT_H_
 #define HALLMARK_CHAINS_FORMATS_STATEMENT_H_
 

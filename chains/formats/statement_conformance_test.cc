@@ -42,7 +42,9 @@ struct Checker {
   json input;                       // the input run, for "<== input .spec>" and feature flags
   std::vector<std::string> errors;
 
-  void Fail(const std::string& path, const std::string& what) { errors.push_back(path + ": " + what); }
+  void Fail(const std::string& path, const std::string& what) {
+    errors.push_back(path + ": " + what);
+  }
 
   // Match checks `exp` against `act` (nullptr: absent) at `path`; `key` is the last key.
   void Match(const json& exp, const json* act, const std::string& path, const std::string& key) {
@@ -164,7 +166,8 @@ FormatOptions OptionsFor(const json& summary) {
 
 absl::StatusOr<Statement> Build(const json& summary, json* input) {
   FormatOptions options = OptionsFor(summary);
-  std::string run_text = testing::ReadFixture("chains/" + summary["inputs"]["run"].get<std::string>());
+  std::string run_text =
+      testing::ReadFixture("chains/" + summary["inputs"]["run"].get<std::string>());
   *input = ParseOrDie(run_text);
   absl::StatusOr<TektonRun> run = artifacts::ParseRun(run_text);
   if (!run.ok()) return run.status();
@@ -202,8 +205,8 @@ TEST_P(ExpectedSummaryTest, MatchesUpstream) {
 
 std::vector<std::string> SummaryFiles() {
   std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           testing::FixturePath("chains/expected-summaries"))) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(testing::FixturePath("chains/expected-summaries"))) {
     std::string name = entry.path().filename().string();
     if (name != "type-hinting-vectors.json") files.push_back(name);
   }
@@ -224,7 +227,8 @@ TEST(ExpectedSummaryFilesTest, AllFourteenAreCovered) { EXPECT_EQ(SummaryFiles()
 
 // The comparison itself must catch differences, or the tests above prove nothing.
 TEST(ExpectedSummaryFilesTest, CheckerCatchesDifferences) {
-  json summary = ParseOrDie(testing::ReadFixture("chains/expected-summaries/slsa-v1_taskrun1.json"));
+  json summary =
+      ParseOrDie(testing::ReadFixture("chains/expected-summaries/slsa-v1_taskrun1.json"));
   json input;
   ASSERT_OK_AND_ASSIGN(Statement statement, Build(summary, &input));
   const json good = ParseOrDie(statement.payload);
@@ -259,14 +263,16 @@ TEST(ExpectedSummaryFilesTest, CheckerCatchesDifferences) {
 // The "deep-inspection-merging" vector of type-hinting-vectors.json: a PipelineRun with one child
 // per pair of IMAGE_URL/IMAGE_DIGEST results, formatted with slsa/v1 and slsa/v2alpha3.
 TEST(DeepInspectionVectorTest, MergesChildAndPipelineSubjects) {
-  json doc = ParseOrDie(testing::ReadFixture("chains/expected-summaries/type-hinting-vectors.json"));
+  json doc =
+      ParseOrDie(testing::ReadFixture("chains/expected-summaries/type-hinting-vectors.json"));
   int cases = 0;
   for (const json& v : doc["vectors"]) {
     if (v["id"] != "deep-inspection-merging") continue;
     for (const json& c : v["cases"]) {
-      json pr = {{"kind", "PipelineRun"},
-                 {"metadata", {{"name", "pr"}, {"uid", "pr-uid"}}},
-                 {"status", {{"pipelineSpec", {{"tasks", json::array()}}}, {"results", json::array()}}}};
+      json pr = {
+          {"kind", "PipelineRun"},
+          {"metadata", {{"name", "pr"}, {"uid", "pr-uid"}}},
+          {"status", {{"pipelineSpec", {{"tasks", json::array()}}}, {"results", json::array()}}}};
       std::vector<TaskRun> children;
       int i = 0;
       for (const json& pair : c["taskrun_results"]) {
@@ -301,13 +307,13 @@ TEST(DeepInspectionVectorTest, MergesChildAndPipelineSubjects) {
         std::vector<std::string> got;
         const json payload = ParseOrDie(statement.payload);
         for (const json& s : payload["subject"]) {
-          got.push_back(s["name"].get<std::string>() + "@sha256:" +
-                        s["digest"]["sha256"].get<std::string>());
+          got.push_back(s["name"].get<std::string>() +
+                        "@sha256:" + s["digest"]["sha256"].get<std::string>());
         }
-        std::vector<std::string> want = c.contains("expected_subjects")
-                                            ? c["expected_subjects"].get<std::vector<std::string>>()
-                                            : c["expected_subjects_unordered"]
-                                                  .get<std::vector<std::string>>();
+        std::vector<std::string> want =
+            c.contains("expected_subjects")
+                ? c["expected_subjects"].get<std::vector<std::string>>()
+                : c["expected_subjects_unordered"].get<std::vector<std::string>>();
         if (!c.contains("expected_subjects")) {
           std::sort(got.begin(), got.end());
           std::sort(want.begin(), want.end());

@@ -20,11 +20,12 @@ namespace {
 
 using artifacts::PipelineRun;
 using artifacts::TaskRun;
-using nlohmann::json;
 using ::hallmark::testing::StatusIs;
+using nlohmann::json;
 using ::testing::HasSubstr;
 
-constexpr char kDigest[] = "sha256:05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b5";
+constexpr char kDigest[] =
+    "sha256:05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b5";
 
 json Parse(const std::string& text) {
   json j = json::parse(text, nullptr, false);
@@ -58,17 +59,19 @@ PipelineRun SimplePipelineRun() {
 
 // A child TaskRun of task "build" that built `image`, owned by `owner_uid` (none if empty).
 TaskRun Child(const std::string& name, const std::string& image, const std::string& owner_uid) {
-  json object = {
-      {"kind", "TaskRun"},
-      {"metadata", {{"name", name}, {"labels", {{"tekton.dev/pipelineTask", "build"}}}}},
-      {"status",
-       {{"completionTime", "2021-03-29T09:50:15Z"},
-        {"results",
-         {{{"name", "IMAGE_URL"}, {"value", image}}, {{"name", "IMAGE_DIGEST"}, {"value", kDigest}}}}}}};
+  json object = {{"kind", "TaskRun"},
+                 {"metadata", {{"name", name}, {"labels", {{"tekton.dev/pipelineTask", "build"}}}}},
+                 {"status",
+                  {{"completionTime", "2021-03-29T09:50:15Z"},
+                   {"results",
+                    {{{"name", "IMAGE_URL"}, {"value", image}},
+                     {{"name", "IMAGE_DIGEST"}, {"value", kDigest}}}}}}};
   if (!owner_uid.empty()) {
-    object["metadata"]["ownerReferences"] = {
-        {{"apiVersion", "tekton.dev/v1"}, {"kind", "PipelineRun"}, {"name", "pr"},
-         {"uid", owner_uid}, {"controller", true}}};
+    object["metadata"]["ownerReferences"] = {{{"apiVersion", "tekton.dev/v1"},
+                                              {"kind", "PipelineRun"},
+                                              {"name", "pr"},
+                                              {"uid", owner_uid},
+                                              {"controller", true}}};
   }
   absl::StatusOr<TaskRun> tr = TaskRun::FromJson(object);
   EXPECT_OK(tr.status());
@@ -159,16 +162,16 @@ TEST(SlsaV02Test, FinallyTaskRunsAfterTheLastTask) {
   ASSERT_OK(pr.status());
   std::vector<TaskRun> children;
   for (const char* task : {"a", "b", "f"}) {
-    absl::StatusOr<TaskRun> tr = TaskRun::FromJson(json{
-        {"metadata",
-         {{"name", std::string("pr-") + task},
-          {"labels", {{"tekton.dev/pipelineTask", task}}},
-          {"ownerReferences", {{{"kind", "PipelineRun"}, {"uid", "pr-uid"}}}}}},
-        {"status",
-         {{"startTime", "2021-03-29T09:50:00Z"},
-          {"completionTime", "2021-03-29T09:50:15Z"},
-          {"conditions", {{{"type", "Succeeded"}, {"status", "False"}}}},
-          {"taskSpec", {{"steps", json::array()}}}}}});
+    absl::StatusOr<TaskRun> tr = TaskRun::FromJson(
+        json{{"metadata",
+              {{"name", std::string("pr-") + task},
+               {"labels", {{"tekton.dev/pipelineTask", task}}},
+               {"ownerReferences", {{{"kind", "PipelineRun"}, {"uid", "pr-uid"}}}}}},
+             {"status",
+              {{"startTime", "2021-03-29T09:50:00Z"},
+               {"completionTime", "2021-03-29T09:50:15Z"},
+               {"conditions", {{{"type", "Succeeded"}, {"status", "False"}}}},
+               {"taskSpec", {{"steps", json::array()}}}}}});
     ASSERT_OK(tr.status());
     children.push_back(*tr);
   }
@@ -190,9 +193,9 @@ TEST(SlsaV02Test, FinallyTaskRunsAfterTheLastTask) {
 TEST(SlsaV1Test, RemoteResolverGivesBuildConfigSource) {
   FormatOptions options;
   options.format = Format::kSlsaV2Alpha3;
-  ASSERT_OK_AND_ASSIGN(Statement tr,
-                       BuildStatement(LoadTaskRun("slsa-v2alpha3/taskrun-remote-resolver.json"),
-                                      options));
+  ASSERT_OK_AND_ASSIGN(
+      Statement tr,
+      BuildStatement(LoadTaskRun("slsa-v2alpha3/taskrun-remote-resolver.json"), options));
   json external = Parse(tr.payload)["predicate"]["buildDefinition"]["externalParameters"];
   EXPECT_EQ(external["buildConfigSource"], json::parse(R"({
       "ref": "sha1:4df486f198c3c2616ab129186fb30a74f580b5a1",
@@ -259,8 +262,7 @@ TEST(StatementTest, ByproductContentIsGoJson) {
   EXPECT_EQ(byproducts[0]["name"], "taskRunResults/t/html");
   EXPECT_EQ(Base64Decode(byproducts[0]["content"].get<std::string>()).value_or(""),
             R"("\u003ca\u0026b\u003e")");
-  EXPECT_EQ(Base64Decode(byproducts[1]["content"].get<std::string>()).value_or(""),
-            R"(["x","y"])");
+  EXPECT_EQ(Base64Decode(byproducts[1]["content"].get<std::string>()).value_or(""), R"(["x","y"])");
 }
 
 TEST(StatementTest, ImageIdWithoutDigestFailsEveryFormat) {
@@ -297,12 +299,14 @@ TEST(StatementTest, ReportExplainsEveryResult) {
   std::string all;
   for (const auto& l : lines) all += l + "\n";
   EXPECT_EQ(lines.size(), 5u) << all;  // 2 TaskRun results + 3 step results
-  EXPECT_THAT(all, HasSubstr("taskrun/taskrun-build IMAGE_URL: artifact: OCI image gcr.io/my/image@"));
+  EXPECT_THAT(all,
+              HasSubstr("taskrun/taskrun-build IMAGE_URL: artifact: OCI image gcr.io/my/image@"));
   EXPECT_THAT(all, HasSubstr("taskrun/taskrun-build/step/step3 step3_result1-ARTIFACT_OUTPUTS: "
                              "artifact: build artifact gcr.io/my/image/fromstep3"));
   EXPECT_THAT(all, HasSubstr("taskrun/taskrun-build/step/step2 step1_result1-ARTIFACT_OUTPUTS: "
                              "ignored: isBuildArtifact is not \"true\""));
-  EXPECT_THAT(all, HasSubstr("taskrun/taskrun-build/step/step1 step1_result1: ignored: not a type hint"));
+  EXPECT_THAT(
+      all, HasSubstr("taskrun/taskrun-build/step/step1 step1_result1: ignored: not a type hint"));
   EXPECT_TRUE(st.report.Rejections().empty());
 
   // slsa/v1 does not read step results.
@@ -317,8 +321,8 @@ TEST(StatementTest, ReportExplainsEveryResult) {
 TEST(StatementTest, PayloadIsTheSerialisedStatementAndPrettyPrintKeepsIt) {
   FormatOptions options;
   options.format = Format::kSlsaV2Alpha3;
-  ASSERT_OK_AND_ASSIGN(Statement st, BuildStatement(LoadTaskRun("slsa-v2alpha3/taskrun1.json"),
-                                                    options));
+  ASSERT_OK_AND_ASSIGN(Statement st,
+                       BuildStatement(LoadTaskRun("slsa-v2alpha3/taskrun1.json"), options));
   EXPECT_EQ(st.predicate_type, kSlsaV1PredicateType);
   json payload = Parse(st.payload);
   EXPECT_EQ(payload["_type"], std::string(kStatementV1));
