@@ -319,11 +319,23 @@ absl::StatusOr<net::HttpResponse> RegistryClient::Send(const Call& call) {
         call.what, ": the credentials for ", call.registry, " do not grant ", insufficient,
         " (HTTP 401 insufficient_scope)"));
   }
-  return absl::UnauthenticatedError(absl::StrCat(
-      call.what, ": ", call.registry,
-      creds == nullptr ? " requires authentication and no credentials are configured for it"
-                       : " did not accept the credentials",
-      " (HTTP 401: ", RegistryErrorText(response), ")"));
+  bool basic = false;
+  {
+    absl::MutexLock lock(&mu_);
+    basic = registries_[call.registry].auth == RegistryState::Auth::kBasic;
+  }
+  std::string refusal;
+  if (creds == nullptr) {
+    refusal = " requires authentication and no credentials are configured for it";
+  } else if (basic) {
+    refusal = absl::StrCat(" rejected the credentials of user \"",
+                           absl::CHexEscape(creds->username), "\"");
+  } else {
+    refusal = " did not accept the token it was given";
+  }
+  return absl::UnauthenticatedError(absl::StrCat(call.what, ": ", call.registry, refusal,
+                                                 " (HTTP 401: ", RegistryErrorText(response),
+                                                 ")"));
 }
 
 absl::StatusOr<SecretData> RegistryClient::AnswerChallenge(const Call& call,
