@@ -35,7 +35,7 @@ namespace hallmark::chains::artifacts {
 // result value larger than kMaxResultValueBytes (its JSON text) is kept but never used as a type
 // hint (it is reported instead).
 inline constexpr size_t kMaxRunBytes = 8 << 20;
-inline constexpr int kMaxJsonDepth = 100;
+inline constexpr int kMaxJsonDepth = 30;  // see kMaxYamlDepth (yaml_json.h)
 inline constexpr size_t kMaxResultValueBytes = 4096;
 
 inline constexpr absl::string_view kTektonApiVersion = "tekton.dev/v1";

@@ -1,6 +1,7 @@
 #include "chains/artifacts/yaml_json.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -13,6 +14,36 @@ namespace hallmark::chains::artifacts {
 namespace {
 
 using nlohmann::json;
+
+// ValidUtf8: JSON (and so Kubernetes and protobuf) strings must be UTF-8; yaml-cpp passes bytes
+// through unchecked.
+bool ValidUtf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char b = static_cast<unsigned char>(s[i]);
+    size_t len = b < 0x80             ? 1
+                 : (b & 0xe0) == 0xc0 ? 2
+                 : (b & 0xf0) == 0xe0 ? 3
+                 : (b & 0xf8) == 0xf0 ? 4
+                                      : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    uint32_t c = len == 1 ? b : len == 2 ? (b & 0x1f) : len == 3 ? (b & 0x0f) : (b & 0x07);
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char n = static_cast<unsigned char>(s[i + k]);
+      if ((n & 0xc0) != 0x80) return false;
+      c = (c << 6) | (n & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < kMin[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return false;
+    i += len;
+  }
+  return true;
+}
+
+absl::Status NotUtf8(const YAML::Node& node) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("YAML scalar at line ", node.Mark().line + 1, " is not valid UTF-8"));
+}
 
 bool IsNullText(const std::string& s) {
   return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
@@ -87,6 +118,7 @@ class Converter {
       case YAML::NodeType::Null:
         return json(nullptr);
       case YAML::NodeType::Scalar:
+        if (!ValidUtf8(node.Scalar())) return NotUtf8(node);
         // yaml-cpp tags plain scalars "?" and quoted or block ones "!".
         if (node.Tag() == "?") return PlainScalar(node.Scalar());
         return json(node.Scalar());
@@ -106,6 +138,7 @@ class Converter {
             return absl::InvalidArgumentError(absl::StrCat(
                 "YAML mapping key at line ", entry.first.Mark().line + 1, " is not a scalar"));
           }
+          if (!ValidUtf8(entry.first.Scalar())) return NotUtf8(entry.first);
           absl::StatusOr<json> value = Convert(entry.second, depth + 1);
           if (!value.ok()) return value.status();
           object[entry.first.Scalar()] = *std::move(value);

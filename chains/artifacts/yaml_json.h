@@ -19,12 +19,16 @@
 
 namespace hallmark::chains::artifacts {
 
-inline constexpr int kMaxYamlDepth = 100;
+// Deep enough for Kubernetes objects (a Tekton run is rarely 16 levels deep), and shallow enough
+// that a run's spec embedded in a statement stays within protobuf's JSON converter limit (64
+// message levels, and every JSON level inside a google.protobuf.Struct costs two).
+inline constexpr int kMaxYamlDepth = 30;
 inline constexpr size_t kMaxYamlNodes = 1000000;
 
 // YamlToJson: kInvalidArgument with the parser's line and column for malformed YAML, for a
 // document deeper than kMaxYamlDepth or larger than kMaxYamlNodes once aliases are expanded, and
-// for a mapping key that is not a scalar. An empty document gives null.
+// for a mapping key that is not a scalar, and for a scalar that is not valid UTF-8. An empty
+// document gives null.
 absl::StatusOr<nlohmann::json> YamlToJson(absl::string_view text);
 
 }  // namespace hallmark::chains::artifacts

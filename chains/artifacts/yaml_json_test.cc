@@ -54,6 +54,15 @@ TEST(YamlJsonTest, RejectsMalformedYamlWithPosition) {
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("not a scalar")));
 }
 
+TEST(YamlJsonTest, RejectsInvalidUtf8) {
+  EXPECT_THAT(YamlToJson("a: \"caf\xc3\"\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("UTF-8")));
+  EXPECT_THAT(YamlToJson("\xff: b\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("UTF-8")));
+  ASSERT_OK_AND_ASSIGN(json ok, YamlToJson("a: caf\xc3\xa9\n"));
+  EXPECT_EQ(ok["a"], "caf\xc3\xa9");
+}
+
 TEST(YamlJsonTest, RejectsDeepNesting) {
   std::string deep(500, '[');
   deep += std::string(500, ']');

@@ -277,6 +277,33 @@ TEST(StatementTest, ImageIdWithoutDigestFailsEveryFormat) {
   }
 }
 
+TEST(StatementTest, DeepestAcceptedRunStillFitsInTheStatement) {
+  // A spec and feature flags nested as deep as the parser allows are embedded in the predicate a
+  // few levels further down; protobuf's JSON converter (64 message levels) must still take them.
+  const auto nested = [](int levels) {
+    std::string text;
+    for (int i = 0; i < levels; ++i) text += "{\"x\": ";
+    text += "1";
+    for (int i = 0; i < levels; ++i) text += "}";
+    return text;
+  };
+  std::string text =
+      "{\"spec\": " + nested(artifacts::kMaxJsonDepth - 1) +
+      ", \"status\": {\"provenance\": {\"featureFlags\": " + nested(artifacts::kMaxJsonDepth - 3) +
+      "}}}";
+  ASSERT_OK_AND_ASSIGN(artifacts::TektonRun run, artifacts::ParseRun(text));
+  for (Format format : {Format::kSlsaV02, Format::kSlsaV2Alpha3, Format::kSlsaV2Alpha4}) {
+    FormatOptions options;
+    options.format = format;
+    ASSERT_OK_AND_ASSIGN(Statement st, BuildStatement(std::get<TaskRun>(run), options));
+    if (format != Format::kSlsaV02) {
+      EXPECT_NE(st.payload.find("\"x\":1}"), std::string::npos);
+    }
+  }
+  EXPECT_THAT(artifacts::ParseRun("{\"spec\": " + nested(artifacts::kMaxJsonDepth) + "}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("deeper")));
+}
+
 TEST(StatementTest, TooManySubjects) {
   json results = json::array();
   for (int i = 0; i < 257; ++i) {
