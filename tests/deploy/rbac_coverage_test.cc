@@ -123,6 +123,20 @@ TEST(ParseRequestLog, ReadsJsonLinesWithTheirVariants) {
   EXPECT_EQ(log[0].status, 200);
   EXPECT_EQ(log[1].target, "/a?x=1");  // a query already in the path wins
   EXPECT_EQ(log[1].status, 0);
+  EXPECT_FALSE(log[0].has_server_view);
+}
+
+TEST(ParseRequestLog, KeepsTheServersOwnView) {
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<LoggedRequest> log,
+      ParseRequestLog(
+          R"({"seq":3,"method":"PATCH","path":"/apis/tekton.dev/v1/namespaces/ci/taskruns/b/status",)"
+          R"("query":"","userAgent":"k","status":200,"verb":"patch","apiGroup":"tekton.dev",)"
+          R"("resource":"taskruns","subresource":"status","namespace":"ci","name":"b"})"));
+  ASSERT_EQ(log.size(), 1u);
+  ASSERT_TRUE(log[0].has_server_view);
+  EXPECT_EQ(log[0].server_view.DebugString(), "patch tekton.dev/taskruns/status ci/b");
+  EXPECT_EQ(Attr(log[0].method, log[0].target).DebugString(), log[0].server_view.DebugString());
 }
 
 TEST(ParseRequestLog, NamesTheBadLine) {
@@ -299,10 +313,13 @@ TEST(AgentRbac, DeniesWhatTheAgentMustNotDo) {
 }
 
 TEST(AgentRbac, ReportsAnUncoveredRequest) {
-  std::vector<LoggedRequest> log = {
-      {"GET", "/api/v1/namespaces/ci/serviceaccounts/default", "hallmark/0.1", 200},
-      {"GET", "/api/v1/namespaces/ci/serviceaccounts/default", "kubectl/1.32", 200},
-  };
+  std::vector<LoggedRequest> log(2);
+  for (LoggedRequest& r : log) {
+    r.method = "GET";
+    r.target = "/api/v1/namespaces/ci/serviceaccounts/default";
+  }
+  log[0].user_agent = "hallmark/0.1";
+  log[1].user_agent = "kubectl/1.32";
   ASSERT_OK_AND_ASSIGN(CoverageReport report,
                        CheckCoverage(AgentPolicy(), kAgent, log, "hallmark/"));
   EXPECT_EQ(report.checked, 1u);

@@ -207,6 +207,21 @@ absl::StatusOr<std::vector<LoggedRequest>> ParseRequestLog(absl::string_view tex
     if (auto it = j.find("status"); it != j.end() && it->is_number_integer()) {
       r.status = it->get<int>();
     }
+    const std::string* verb = str("verb");
+    const std::string* resource = str("resource");
+    if (verb != nullptr && resource != nullptr) {
+      r.has_server_view = true;
+      RequestAttributes& v = r.server_view;
+      v.resource_request = true;
+      v.verb = *verb;
+      v.resource = *resource;
+      for (auto [field, key] : {std::pair{&v.api_group, "apiGroup"},
+                                {&v.subresource, "subresource"},
+                                {&v.namespace_, "namespace"},
+                                {&v.name, "name"}}) {
+        if (const std::string* value = str(key); value != nullptr) *field = *value;
+      }
+    }
     out.push_back(std::move(r));
   }
   return out;

@@ -49,6 +49,10 @@ struct LoggedRequest {
   std::string target;      // path + "?" + query when there is a query
   std::string user_agent;  // "" when the log has none
   int status = 0;          // HTTP status, 0 when the log has none
+  // What the server itself resolved the request to, when the log says ("verb", "apiGroup",
+  // "resource", "subresource", "namespace", "name"): has_server_view is false otherwise.
+  bool has_server_view = false;
+  RequestAttributes server_view;
 };
 
 // ParseRequestLog reads hallmark-apiserver's request log: one JSON object per line with at least
