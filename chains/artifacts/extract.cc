@@ -379,10 +379,10 @@ std::vector<Artifact> SubjectsFromBuildArtifacts(const ResultSource& source, Rep
 absl::StatusOr<SigningTargets> ExtractSigningTargets(const TaskRun& run) {
   SigningTargets targets;
   ResultSource source = TaskRunResults(run);
-  targets.images = ExtractOciImages(source, &targets.report);
   for (const Result* r : source.results) {
     targets.report.Mention(source.scope, r->name, "not an image type hint");
   }
+  targets.images = ExtractOciImages(source, &targets.report);
   if (targets.images.size() > kMaxImagesPerRun) {
     return absl::InvalidArgumentError(absl::StrCat(TaskRunScope(run), " names ",
                                                    targets.images.size(), " images; the limit is ",

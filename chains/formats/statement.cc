@@ -63,12 +63,13 @@ absl::StatusOr<Statement> Write(Predicate predicate, const FormatOptions& option
 }  // namespace
 
 absl::StatusOr<Statement> BuildStatement(const TaskRun& run, const FormatOptions& options) {
+  // Results are mentioned first so that the report lists them in the run's order.
   Report report;
+  MentionTaskRun(run, options, &report);
   absl::StatusOr<Predicate> predicate = options.format == Format::kSlsaV02
                                             ? SlsaV02ForTaskRun(run, options, &report)
                                             : SlsaV1ForTaskRun(run, options, &report);
   if (!predicate.ok()) return predicate.status();
-  MentionTaskRun(run, options, &report);
   return Write(*std::move(predicate), options, std::move(report));
 }
 
@@ -77,11 +78,6 @@ absl::StatusOr<Statement> BuildStatement(const PipelineRun& run,
                                          const FormatOptions& options) {
   ChildSelection selection = SelectChildren(run, children, options);
   Report report;
-  absl::StatusOr<Predicate> predicate =
-      options.format == Format::kSlsaV02 ? SlsaV02ForPipelineRun(run, selection, options, &report)
-                                         : SlsaV1ForPipelineRun(run, selection, options, &report);
-  if (!predicate.ok()) return predicate.status();
-
   artifacts::ResultSource source = artifacts::PipelineRunResults(run);
   for (const artifacts::Result* r : source.results) {
     report.Mention(source.scope, r->name, "not a type hint");
@@ -96,6 +92,11 @@ absl::StatusOr<Statement> BuildStatement(const PipelineRun& run,
       }
     }
   }
+  absl::StatusOr<Predicate> predicate =
+      options.format == Format::kSlsaV02
+          ? SlsaV02ForPipelineRun(run, selection, options, &report)
+          : SlsaV1ForPipelineRun(run, selection, options, &report);
+  if (!predicate.ok()) return predicate.status();
   absl::StatusOr<Statement> out = Write(*std::move(predicate), options, std::move(report));
   if (out.ok()) out->ignored_children = std::move(selection.ignored);
   return out;
