@@ -163,7 +163,7 @@ void FakeKubeClient::CompactAll() {
   int64_t rev;
   {
     absl::MutexLock lock(&mu_);
-    rev = revision_ + 1;
+    rev = revision_;
   }
   Compact(rev);
 }

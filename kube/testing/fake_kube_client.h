@@ -62,7 +62,8 @@ class FakeKubeClient final : public KubeClient {
   // Compact: history before revision `floor` is forgotten: watches from an older
   // resourceVersion, and continue tokens taken before it, get 410.
   void Compact(int64_t floor);
-  // Compact everything up to the current revision.
+  // CompactAll: keep only the current revision (a list still works; any older resume point or
+  // continue token gets 410).
   void CompactAll();
   // CloseWatches: ends every active watch cleanly (as a server-side timeout does).
   void CloseWatches();
