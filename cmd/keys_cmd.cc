@@ -151,12 +151,13 @@ void RegisterSignBlob(CLI::App& app, int* exit_code) {
     if (output->empty()) {
       std::printf("%s\n", sig->c_str());
     } else {
-      absl::Status written = WriteFileAtomic(*output, *sig, 0644);
+      // cosign writes it 0600 and reports on stdout.
+      absl::Status written = WriteFileAtomic(*output, *sig, 0600);
       if (!written.ok()) {
         *exit_code = Fail(written);
         return;
       }
-      std::fprintf(stderr, "Signature wrote in the file %s\n", output->c_str());
+      std::printf("Signature wrote in the file %s\n", output->c_str());
     }
     *exit_code = kExitOk;
   });

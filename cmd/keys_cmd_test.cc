@@ -124,8 +124,8 @@ TEST_F(KeysCliTest, OutputSignatureAndStdinBlob) {
   CommandResult sign =
       Run({"sign-blob", "--key", "k.key", "--output-signature", "out.sig", "-"}, "pw", "streamed");
   ASSERT_EQ(sign.exit_code, 0) << sign.err;
-  EXPECT_EQ(sign.out, "");
-  EXPECT_EQ(sign.err, "Signature wrote in the file out.sig\n");
+  EXPECT_EQ(sign.out, "Signature wrote in the file out.sig\n");  // cosign's words, on stdout
+  EXPECT_EQ(Mode("out.sig"), 0600);
   WriteFileOrDie(Path("data"), "streamed");
   EXPECT_EQ(OpensslVerify("k.pub", ReadFileOrDie(Path("out.sig")), "data"), 0);
   CommandResult ok =

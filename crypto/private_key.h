@@ -38,12 +38,14 @@ class PrivateKey {
   // type, including encrypted keys), `error parsing pkcs #8 private key`,
   // `error parsing ecdsa private key`, `error parsing rsa private key: ...`,
   // `unexpected private key` (PKCS#8 of another algorithm), `error validating rsa key: ...` /
-  // `error validating ecdsa key: ...` (size or curve we do not support).
+  // `error validating ecdsa key: ...` (size or curve we do not support, or a file whose embedded
+  // public key does not match its private key).
   static absl::StatusOr<PrivateKey> ParsePem(absl::string_view pem);
 
   // ParsePkcs8Der reads a PKCS#8 PrivateKeyInfo DER (the plaintext inside cosign key files).
   // kInvalidArgument with Go's x509 wording, e.g. `x509: failed to parse private key (use
-  // ParseECPrivateKey instead for this key format)` for a SEC1 key, or an unsupported-key text.
+  // ParseECPrivateKey instead for this key format)` for a SEC1 key, or `unsupported private key:
+  // ...` (type, curve or size we do not support; public half not matching the private key).
   static absl::StatusOr<PrivateKey> ParsePkcs8Der(const SecretData& der);
 
   // Sign returns the signature over `data`: ASN.1 DER ECDSA, PKCS#1 v1.5 RSA, or 64-byte pure
