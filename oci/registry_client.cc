@@ -190,8 +190,20 @@ absl::StatusOr<std::unique_ptr<RegistryClient>> RegistryClient::New(
       new RegistryClient(http, std::move(options), insecure_tls));
 }
 
+absl::StatusOr<std::unique_ptr<RegistryClient>> RegistryClient::New(
+    std::unique_ptr<net::HttpClient> http, RegistryClientOptions options,
+    std::unique_ptr<net::HttpClient> insecure_tls) {
+  if (http == nullptr) return absl::InvalidArgumentError("registry client: no HttpClient");
+  HM_ASSIGN_OR_RETURN(std::unique_ptr<RegistryClient> client,
+                      New(*http, std::move(options), insecure_tls.get()));
+  client->owned_http_ = std::move(http);
+  client->owned_insecure_tls_ = std::move(insecure_tls);
+  return client;
+}
+
 RegistryClientStats RegistryClient::Stats() const {
   RegistryClientStats s;
+  s.new_connections = http_.Stats().new_connections;
   s.requests = requests_.load();
   s.challenges = challenges_.load();
   s.token_requests = token_requests_.load();

@@ -133,6 +133,7 @@ struct RegistryClientStats {
                                 // counted separately), token requests excluded
   uint64_t challenges = 0;      // 401s answered
   uint64_t token_requests = 0;  // requests to token realms
+  uint64_t new_connections = 0;  // TCP connections the HttpClient opened (all its users)
 };
 
 class RegistryClient {
@@ -143,6 +144,10 @@ class RegistryClient {
   static absl::StatusOr<std::unique_ptr<RegistryClient>> New(
       net::HttpClient& http, RegistryClientOptions options,
       net::HttpClient* insecure_tls = nullptr);
+  // New, owning the HttpClient(s) (see oci/curl_registry_client.h for the libcurl ones).
+  static absl::StatusOr<std::unique_ptr<RegistryClient>> New(
+      std::unique_ptr<net::HttpClient> http, RegistryClientOptions options,
+      std::unique_ptr<net::HttpClient> insecure_tls = nullptr);
 
   ~RegistryClient();
   RegistryClient(const RegistryClient&) = delete;
@@ -235,6 +240,8 @@ class RegistryClient {
                                    const std::vector<std::string>& scopes);
   net::HttpClient& ClientFor(absl::string_view registry, absl::string_view url);
 
+  std::unique_ptr<net::HttpClient> owned_http_;
+  std::unique_ptr<net::HttpClient> owned_insecure_tls_;
   net::HttpClient& http_;
   net::HttpClient* insecure_tls_;
   const RegistryClientOptions options_;
