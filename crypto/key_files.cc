@@ -1,7 +1,5 @@
 #include "crypto/key_files.h"
 
-#include <sys/stat.h>
-
 #include <utility>
 
 #include "absl/status/status.h"
