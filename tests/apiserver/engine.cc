@@ -1686,8 +1686,9 @@ absl::Status ApiEngine::Seed(json object) {
     if (meta == nullptr) return absl::InvalidArgumentError("seed metadata is not an object");
     std::string name = StringAt(*meta, {"name"});
     if (name.empty()) {
+      // Fixtures sometimes have no metadata at all: name them after their kind.
       std::string generate = StringAt(*meta, {"generateName"});
-      if (generate.empty()) return absl::InvalidArgumentError("seed object has no name");
+      if (generate.empty()) generate = absl::AsciiStrToLower(kind) + "-";
       name = generate + RandomSuffix(5);
       (*meta)["name"] = name;
     }
