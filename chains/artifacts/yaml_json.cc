@@ -1,5 +1,6 @@
 #include "chains/artifacts/yaml_json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -104,14 +105,16 @@ json PlainScalar(const std::string& s) {
 
 class Converter {
  public:
+  explicit Converter(size_t max_nodes) : max_nodes_(max_nodes) {}
+
   absl::StatusOr<json> Convert(const YAML::Node& node, int depth) {
     if (depth > kMaxYamlDepth) {
       return absl::InvalidArgumentError(
           absl::StrCat("YAML document nests deeper than ", kMaxYamlDepth, " levels"));
     }
-    if (++nodes_ > kMaxYamlNodes) {
+    if (++nodes_ > max_nodes_) {
       return absl::InvalidArgumentError(
-          absl::StrCat("YAML document expands to more than ", kMaxYamlNodes, " nodes (aliases?)"));
+          absl::StrCat("YAML document expands to more than ", max_nodes_, " nodes (aliases?)"));
     }
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
@@ -150,6 +153,7 @@ class Converter {
   }
 
  private:
+  size_t max_nodes_;
   size_t nodes_ = 0;
 };
 
@@ -159,7 +163,9 @@ absl::StatusOr<json> YamlToJson(absl::string_view text) {
   // yaml-cpp reports errors by exception: they are caught here, the one place that parses.
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    Converter converter;
+    // Without aliases every node takes at least one byte of text, so more nodes than bytes can
+    // only come from alias expansion.
+    Converter converter(std::min(kMaxYamlNodes, text.size() + 1024));
     return converter.Convert(root, 0);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("invalid YAML at line ", e.mark.line + 1,

@@ -7,7 +7,8 @@
 // stream is read.
 //
 // Bounded: at most `kMaxYamlDepth` levels of nesting, and aliases may not expand the document to
-// more than `kMaxYamlNodes` nodes (a "billion laughs" document is rejected, not expanded).
+// more nodes than it has bytes (plus 1024), nor beyond `kMaxYamlNodes` (a "billion laughs"
+// document is rejected, not expanded).
 #ifndef HALLMARK_CHAINS_ARTIFACTS_YAML_JSON_H_
 #define HALLMARK_CHAINS_ARTIFACTS_YAML_JSON_H_
 
@@ -26,7 +27,7 @@ inline constexpr int kMaxYamlDepth = 30;
 inline constexpr size_t kMaxYamlNodes = 1000000;
 
 // YamlToJson: kInvalidArgument with the parser's line and column for malformed YAML, for a
-// document deeper than kMaxYamlDepth or larger than kMaxYamlNodes once aliases are expanded, and
+// document deeper than kMaxYamlDepth or larger than that node budget once aliases are expanded, and
 // for a mapping key that is not a scalar, and for a scalar that is not valid UTF-8. An empty
 // document gives null.
 absl::StatusOr<nlohmann::json> YamlToJson(absl::string_view text);

@@ -69,6 +69,11 @@ TEST(YamlJsonTest, RejectsDeepNesting) {
   EXPECT_THAT(YamlToJson(deep), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(YamlJsonTest, ExpandsModestAliases) {
+  ASSERT_OK_AND_ASSIGN(json got, YamlToJson("base: &b {image: busybox}\nsteps: [*b, *b]\n"));
+  EXPECT_EQ(got["steps"], json::parse(R"([{"image": "busybox"}, {"image": "busybox"}])"));
+}
+
 TEST(YamlJsonTest, RejectsAliasExpansionBombs) {
   // Each level doubles the expanded size: 2^30 nodes if expanded, a few hundred bytes of text.
   std::string yaml = "a0: &a0 [x, x]\n";
