@@ -218,7 +218,9 @@ absl::Status RegistryServer::StartTokenServer() {
       nlohmann::json actions = nlohmann::json::array();
       for (absl::string_view action : absl::StrSplit(parts[2], ',')) {
         const bool may_push = authenticated && options.read_only_users.count(user) == 0;
-        if (action == "pull" || (action == "push" && may_push)) actions.push_back(action);
+        if (action == "pull" || ((action == "push" || action == "delete") && may_push)) {
+          actions.push_back(action);
+        }
       }
       access.push_back({{"type", "repository"}, {"name", parts[1]}, {"actions", actions}});
     }
@@ -258,33 +260,42 @@ std::string RegistryServer::DockerConfigJson(absl::string_view user) const {
   return config.dump();
 }
 
+absl::StatusOr<SecretData> RegistryServer::PushAuthorization(absl::string_view repository) {
+  if (options_.auth == RegistryServerOptions::Auth::kNone) return SecretData();
+  if (options_.users.empty()) return absl::FailedPreconditionError("registry helper: no users");
+  const auto& [user, password] = *options_.users.begin();
+  std::string basic = absl::StrCat("Basic ", Base64Encode(absl::StrCat(user, ":", password)));
+  if (options_.auth == RegistryServerOptions::Auth::kHtpasswd) return SecretData(basic);
+  HM_ASSIGN_OR_RETURN(auto http, net::CurlHttpClient::New());
+  net::HttpRequest token_request;
+  token_request.url = absl::StrCat(token_realm_, "?service=", kService, "&scope=repository:",
+                                   repository, ":pull,push,delete");
+  token_request.authorization = SecretData(basic);
+  HM_ASSIGN_OR_RETURN(net::HttpResponse r, http->Do(token_request));
+  HM_RETURN_IF_ERROR(net::HttpStatusToStatus(r, "registry helper: token"));
+  nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("token") || !j["token"].is_string()) {
+    return absl::InternalError("registry helper: bad token response");
+  }
+  return SecretData(absl::StrCat("Bearer ", j["token"].get<std::string>()));
+}
+
+absl::Status RegistryServer::DeleteBlob(absl::string_view repository, const oci::Digest& digest) {
+  HM_ASSIGN_OR_RETURN(auto http, net::CurlHttpClient::New());
+  net::HttpRequest request;
+  request.method = net::Method::kDelete;
+  request.url = Url(absl::StrCat("/v2/", repository, "/blobs/", digest.String()));
+  HM_ASSIGN_OR_RETURN(request.authorization, PushAuthorization(repository));
+  HM_ASSIGN_OR_RETURN(net::HttpResponse r, http->Do(request));
+  return net::HttpStatusToStatus(r, "registry helper: DELETE blob");
+}
+
 absl::StatusOr<TestImage> RegistryServer::PushImage(absl::string_view repository,
                                                     absl::string_view tag,
                                                     absl::string_view seed) {
   TestImage image = MakeTestImage(seed);
   HM_ASSIGN_OR_RETURN(auto http, net::CurlHttpClient::New());
-  // Credentials: the first user, by the registry's scheme.
-  SecretData authorization;
-  if (options_.auth != RegistryServerOptions::Auth::kNone) {
-    if (options_.users.empty()) return absl::FailedPreconditionError("PushImage: no users");
-    const auto& [user, password] = *options_.users.begin();
-    std::string basic = absl::StrCat("Basic ", Base64Encode(absl::StrCat(user, ":", password)));
-    if (options_.auth == RegistryServerOptions::Auth::kHtpasswd) {
-      authorization = SecretData(basic);
-    } else {
-      net::HttpRequest token_request;
-      token_request.url = absl::StrCat(token_realm_, "?service=", kService,
-                                       "&scope=repository:", repository, ":pull,push");
-      token_request.authorization = SecretData(basic);
-      HM_ASSIGN_OR_RETURN(net::HttpResponse r, http->Do(token_request));
-      HM_RETURN_IF_ERROR(net::HttpStatusToStatus(r, "PushImage: token"));
-      nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
-      if (!j.is_object() || !j.contains("token") || !j["token"].is_string()) {
-        return absl::InternalError("PushImage: bad token response");
-      }
-      authorization = SecretData(absl::StrCat("Bearer ", j["token"].get<std::string>()));
-    }
-  }
+  HM_ASSIGN_OR_RETURN(SecretData authorization, PushAuthorization(repository));
   auto send = [&](net::Method method, const std::string& url, absl::string_view body,
                   absl::string_view content_type) -> absl::StatusOr<net::HttpResponse> {
     net::HttpRequest request;

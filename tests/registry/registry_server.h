@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/secret_data.h"
 #include "base/testing/process.h"
 #include "net/testing/http_test_server.h"
 #include "oci/reference.h"
@@ -97,12 +98,19 @@ class RegistryServer {
   absl::StatusOr<TestImage> PushImage(absl::string_view repository, absl::string_view tag,
                                       absl::string_view seed = "hallmark");
 
+  // DeleteBlob unlinks a blob from `repository` (DELETE /v2/<repository>/blobs/<digest>; the
+  // config enables deletes), as garbage collection would, for tests of clients that remember
+  // which blobs exist.
+  absl::Status DeleteBlob(absl::string_view repository, const oci::Digest& digest);
+
   // Log: everything docker-registry printed so far.
   std::string Log() const;
 
  private:
   RegistryServer() = default;
   absl::Status StartTokenServer();
+  // The Authorization value for pushing to `repository` as the first user ("" if anonymous).
+  absl::StatusOr<SecretData> PushAuthorization(absl::string_view repository);
   absl::Status WriteConfig();
 
   RegistryServerOptions options_;
