@@ -173,6 +173,11 @@ class ApiServer::Impl {
     }
     port_ = port;
     listener_ = std::thread([this] { http_->listen_after_bind(); });
+    // httplib's stop() only acts once the accept loop runs: wait for it, so a Stop() right
+    // after Start() cannot be lost.
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (!http_->is_running() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+    if (!http_->is_running()) return absl::UnavailableError("the listener did not start");
     if (!options_.data_file.empty()) {
       persister_ = std::thread([this] { PersistLoop(); });
     }
