@@ -372,5 +372,41 @@ TEST(GenCerts, RejectsBadArgumentsClearly) {
   EXPECT_THAT(r.err, HasSubstr("unknown argument '--frobnicate'"));
 }
 
+// deploy/Dockerfile copies what runtime-libs.sh selects into distroless/cc: with those copies
+// first on the library path, every library the binary loads is either a copy or one of those
+// distroless already has (glibc, the loader, libstdc++, libgcc_s).
+TEST(Dockerfile, RuntimeLibsCopiesEverySharedLibraryDistrolessLacks) {
+  std::string dest = TempDir() + "/lib";
+  std::string binary = RunfilePath("cmd/hallmark");
+  CommandResult r = Exec({RunfilePath("deploy/runtime-libs.sh"), dest, binary});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("libcurl.so.4"));
+  EXPECT_THAT(r.out, HasSubstr("libssl.so.3"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("libc.so.6")));
+  testing::CommandOptions with_copies;
+  with_copies.env["LD_LIBRARY_PATH"] = dest;
+  absl::StatusOr<CommandResult> ldd = RunCommand({"ldd", binary}, with_copies);
+  ASSERT_TRUE(ldd.ok()) << ldd.status();
+  int copied = 0;
+  for (absl::string_view line : absl::StrSplit(ldd->out, '\n', absl::SkipEmpty())) {
+    if (!absl::StrContains(line, "=> /")) continue;
+    if (absl::StrContains(line, dest + "/")) {
+      ++copied;
+      continue;
+    }
+    std::string name(absl::StripAsciiWhitespace(line.substr(0, line.find("=>"))));
+    bool in_distroless = false;
+    for (const char* prefix : {"libc.so", "libm.so", "libdl.so", "libpthread.so", "librt.so",
+                               "libresolv.so", "ld-linux", "libstdc++.so", "libgcc_s.so"}) {
+      if (absl::StartsWith(name, prefix)) in_distroless = true;
+    }
+    EXPECT_TRUE(in_distroless) << "not copied and not in distroless/cc: " << line;
+  }
+  EXPECT_GE(copied, 5);
+  // A missing library is an error, not an incomplete image.
+  r = Exec({RunfilePath("deploy/runtime-libs.sh"), dest, "/nonexistent/binary"});
+  EXPECT_NE(r.exit_code, 0);
+}
+
 }  // namespace
 }  // namespace hallmark::tests::deploy
