@@ -26,6 +26,9 @@ void RegisterKeys(CLI::App& app, int* exit_code);
 // provenance (cmd/provenance_cmd.cc)
 void RegisterProvenance(CLI::App& app, int* exit_code);
 
+// sign, attest, verify, verify-attestation (cmd/oci_cmd.cc)
+void RegisterImageSigning(CLI::App& app, int* exit_code);
+
 }  // namespace hallmark::cmd
 
 #endif  // HALLMARK_CMD_CLI_H_

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   hallmark::cmd::RegisterVersion(app, &exit_code);
   hallmark::cmd::RegisterKeys(app, &exit_code);
   hallmark::cmd::RegisterProvenance(app, &exit_code);
+  hallmark::cmd::RegisterImageSigning(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
