@@ -71,29 +71,38 @@ int main(int argc, char** argv) {
   size_t history = 50000;
   app.add_option("--listen", listen,
                  "HOST:PORT to listen on ([::1]:PORT for IPv6); port 0 picks a free port")
+      ->type_name("HOST:PORT")
       ->capture_default_str();
-  app.add_option("--tls-cert", tls_cert, "serve HTTPS with this PEM certificate (chain)");
-  app.add_option("--tls-key", tls_key, "the PEM private key of --tls-cert");
+  app.add_option("--tls-cert", tls_cert, "serve HTTPS with this PEM certificate (chain)")
+      ->type_name("FILE");
+  app.add_option("--tls-key", tls_key, "the PEM private key of --tls-cert")->type_name("FILE");
   app.add_option("--tls-self-signed", tls_self_signed,
                  "serve HTTPS with a test CA and server certificate written to DIR (ca.crt, "
-                 "tls.crt, tls.key; SANs 127.0.0.1, ::1, localhost; reused if present)");
+                 "tls.crt, tls.key; SANs 127.0.0.1, ::1, localhost; reused if present)")
+      ->type_name("DIR");
   app.add_option("--client-ca", client_ca,
-                 "accept client certificates issued by this CA bundle (CN = user, O = groups)");
+                 "accept client certificates issued by this CA bundle (CN = user, O = groups)")
+      ->type_name("FILE");
   app.add_option("--token", tokens,
                  "accept this bearer token (repeatable); with tokens or --client-ca every API "
-                 "request must authenticate (401 otherwise)");
+                 "request must authenticate (401 otherwise)")
+      ->type_name("TOKEN");
   app.add_option("--data", data,
                  "keep the store in FILE: loaded at start if it exists, written atomically "
-                 "after changes and on exit");
+                 "after changes and on exit")
+      ->type_name("FILE");
   app.add_option("--seed", seeds,
                  "store the objects of a YAML/JSON file or folder at start (repeatable; "
-                 "multi-document YAML and List kinds; status kept)");
+                 "multi-document YAML and List kinds; status kept)")
+      ->type_name("FILE|DIR");
   app.add_option("--webhook-host", webhook_hosts,
                  "NAME=HOST:PORT: call admission webhooks whose clientConfig.service is NAME "
-                 "(\"svc.namespace.svc\" or \"svc.namespace\") at HOST:PORT (repeatable)");
+                 "(\"svc.namespace.svc\" or \"svc.namespace\") at HOST:PORT (repeatable)")
+      ->type_name("NAME=HOST:PORT");
   app.add_option("--request-log", request_log,
                  "append every API request (method, path, query, user agent, status, verb, "
-                 "resource) to FILE as JSON lines");
+                 "resource) to FILE as JSON lines")
+      ->type_name("FILE");
   app.add_option("--threads", threads, "connections served at once; each watch holds one")
       ->capture_default_str();
   app.add_option("--history-events", history,
