@@ -149,6 +149,9 @@ class ApiServer::Impl {
     http_->set_write_timeout(30, 0);
     http_->set_keep_alive_timeout(5);
     http_->set_keep_alive_max_count(1000);
+    // Responses go out as several small writes (headers, body, watch chunks): without
+    // TCP_NODELAY, Nagle plus the client's delayed ACK add ~40 ms to each of them.
+    http_->set_tcp_nodelay(true);
     httplib::Server::Handler handler = [this](const httplib::Request& req, httplib::Response& res) {
       Handle(req, res);
     };
