@@ -152,9 +152,10 @@ struct SignFlags {
 
 void RegisterSign(CLI::App& app, int* exit_code) {
   CLI::App* sub = app.add_subcommand(
-      "sign", "Sign an image with a key and push the signature to <repo>:sha256-<hex>.sig "
-              "(cosign's layout); the key's password comes from COSIGN_PASSWORD, the terminal or "
-              "standard input");
+      "sign",
+      "Sign an image with a key and push the signature to <repo>:sha256-<hex>.sig "
+      "(cosign's layout); the key's password comes from COSIGN_PASSWORD, the terminal or "
+      "standard input");
   auto flags = std::make_shared<SignFlags>();
   sub->add_option("--key", flags->key, "Private key file (cosign encrypted, or unencrypted PEM)")
       ->required();
@@ -183,8 +184,7 @@ void RegisterSign(CLI::App& app, int* exit_code) {
     options.storage.repository = *repository;
     auto signed_image = storage::SignImage(**client, *key, *ref, options);
     if (!signed_image.ok()) return void(*exit_code = Fail(signed_image.status()));
-    std::fprintf(stderr, "Pushing signature to: %s\n",
-                 signed_image->destination.String().c_str());
+    std::fprintf(stderr, "Pushing signature to: %s\n", signed_image->destination.String().c_str());
     if (!signed_image->stored) {
       std::fprintf(stderr, "An equivalent signature by this key is already there: nothing added\n");
     }
@@ -203,8 +203,9 @@ struct AttestFlags {
 
 void RegisterAttest(CLI::App& app, int* exit_code) {
   CLI::App* sub = app.add_subcommand(
-      "attest", "Attest an image: sign an in-toto statement (DSSE) with a key and push it to "
-                "<repo>:sha256-<hex>.att (cosign's layout)");
+      "attest",
+      "Attest an image: sign an in-toto statement (DSSE) with a key and push it to "
+      "<repo>:sha256-<hex>.att (cosign's layout)");
   auto flags = std::make_shared<AttestFlags>();
   sub->add_option("--key", flags->key, "Private key file (cosign encrypted, or unencrypted PEM)")
       ->required();
@@ -319,8 +320,9 @@ std::optional<VerifySetup> PrepareVerify(const VerifyFlags& flags, const char* w
 
 void RegisterVerify(CLI::App& app, int* exit_code) {
   CLI::App* sub = app.add_subcommand(
-      "verify", "Verify an image's signatures with a public key, like cosign verify (exit codes: "
-                "10 no signatures found, 11 image tag not found, 12 no matching signatures)");
+      "verify",
+      "Verify an image's signatures with a public key, like cosign verify (exit codes: "
+      "10 no signatures found, 11 image tag not found, 12 no matching signatures)");
   auto flags = std::make_shared<VerifyFlags>();
   AddVerifyFlags(sub, flags.get());
   sub->add_option("-a,--annotations", flags->annotations,
@@ -331,7 +333,8 @@ void RegisterVerify(CLI::App& app, int* exit_code) {
   sub->callback([flags, exit_code] {
     std::optional<VerifySetup> setup = PrepareVerify(*flags, kTlogWarningSignature, exit_code);
     if (!setup.has_value()) return;
-    auto verified = verifier::VerifyImage(*setup->client, setup->image, setup->keys, setup->options);
+    auto verified =
+        verifier::VerifyImage(*setup->client, setup->image, setup->keys, setup->options);
     if (!verified.ok()) {
       return void(*exit_code = Fail(verified.status(), VerifyExitCode(verified.status())));
     }

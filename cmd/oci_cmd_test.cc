@@ -80,8 +80,8 @@ class ImageSigningCliTest : public ::testing::Test {
                          std::map<std::string, std::string> env = {}) {
     args.insert(args.begin(), hallmark::testing::RunfilePath("cmd/hallmark"));
     CommandOptions options;
-    options.env = {{"COSIGN_PASSWORD", "p"}, {"DOCKER_CONFIG", empty_docker_config_},
-                   {"HOME", dir_}};
+    options.env = {
+        {"COSIGN_PASSWORD", "p"}, {"DOCKER_CONFIG", empty_docker_config_}, {"HOME", dir_}};
     for (auto& [k, v] : env) options.env[k] = v;
     options.unset_env = {"COSIGN_REPOSITORY"};
     options.timeout = absl::Seconds(30);
@@ -94,8 +94,8 @@ class ImageSigningCliTest : public ::testing::Test {
 
   oci::ImageManifest Attachment(const std::string& repo, const oci::Digest& digest,
                                 const std::string& suffix) {
-    auto fetched = client_->GetManifest(*oci::Reference::Parse(
-        absl::StrCat(Ref(repo), ":sha256-", digest.hex(), suffix)));
+    auto fetched = client_->GetManifest(
+        *oci::Reference::Parse(absl::StrCat(Ref(repo), ":sha256-", digest.hex(), suffix)));
     EXPECT_TRUE(fetched.ok()) << fetched.status();
     if (!fetched.ok()) return oci::ImageManifest(oci::Descriptor("x", digest, 0));
     EXPECT_EQ(fetched->media_type, oci::kOciManifestMediaType);
@@ -115,16 +115,18 @@ class ImageSigningCliTest : public ::testing::Test {
     oci::Descriptor layer(std::string(oci::kCosignSimpleSigningMediaType), oci::Sha256Of(payload),
                           payload.size());
     layer.annotations = annotations;
-    const std::string config = R"({"architecture":"","os":"","config":{},"rootfs":{"type":"layers","diff_ids":[]}})";
+    const std::string config =
+        R"({"architecture":"","os":"","config":{},"rootfs":{"type":"layers","diff_ids":[]}})";
     oci::ImageManifest m(oci::Descriptor(std::string(oci::kOciConfigMediaType),
                                          oci::Sha256Of(config), config.size()));
     m.media_type = std::string(oci::kOciManifestMediaType);
     m.layers = {layer};
     ASSERT_OK(client_->UploadBlob(r, oci::Sha256Of(payload), payload));
     ASSERT_OK(client_->UploadBlob(r, oci::Sha256Of(config), config));
-    ASSERT_OK(client_->PutManifest(r, oci::SignatureTag(digest), m.Serialize(),
-                                   oci::kOciManifestMediaType)
-                  .status());
+    ASSERT_OK(
+        client_
+            ->PutManifest(r, oci::SignatureTag(digest), m.Serialize(), oci::kOciManifestMediaType)
+            .status());
   }
 
   const std::string key_ = FixturePath("cosign/keys/chains-p256.key");  // password "p"
@@ -164,12 +166,14 @@ TEST_F(ImageSigningCliTest, SignThenCheckWithOpensslAndVerify) {
   EXPECT_EQ(openssl.exit_code, 0) << openssl.err;
   EXPECT_THAT(openssl.out, HasSubstr("Verified OK"));
   WriteFileOrDie(dir_ + "/payload.json", payload + " ");
-  ASSERT_OK_AND_ASSIGN(openssl, RunCommand({"openssl", "dgst", "-sha256", "-verify", pub_,
-                                            "-signature", dir_ + "/sig.der", dir_ + "/payload.json"}));
+  ASSERT_OK_AND_ASSIGN(openssl,
+                       RunCommand({"openssl", "dgst", "-sha256", "-verify", pub_, "-signature",
+                                   dir_ + "/sig.der", dir_ + "/payload.json"}));
   EXPECT_NE(openssl.exit_code, 0);
 
   // hallmark verify: cosign's stderr and stdout.
-  CommandResult verify = Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/app:v1")});
+  CommandResult verify =
+      Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/app:v1")});
   ASSERT_EQ(verify.exit_code, 0) << verify.err;
   EXPECT_THAT(verify.err, StartsWith("WARNING: Skipping tlog verification is an insecure practice "
                                      "that lacks transparency and auditability verification for "
@@ -201,8 +205,8 @@ TEST_F(ImageSigningCliTest, SignThenCheckWithOpensslAndVerify) {
 TEST_F(ImageSigningCliTest, AnnotationsAndExitCodes) {
   ASSERT_OK_AND_ASSIGN(TestImage image, registry_->PushImage("demo/annotated", "v1"));
   ASSERT_OK_AND_ASSIGN(TestImage unsigned_image, registry_->PushImage("demo/unsigned", "v1", "u"));
-  CommandResult sign = Hallmark({"sign", "--key", key_, "-a", "env=prod", "-a", "team=a=b",
-                                 Ref("demo/annotated:v1")});
+  CommandResult sign = Hallmark(
+      {"sign", "--key", key_, "-a", "env=prod", "-a", "team=a=b", Ref("demo/annotated:v1")});
   ASSERT_EQ(sign.exit_code, 0) << sign.err;
   CommandResult ok = Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", "-a", "env=prod",
                                "-a", "team=a=b", Ref("demo/annotated:v1")});
@@ -210,8 +214,8 @@ TEST_F(ImageSigningCliTest, AnnotationsAndExitCodes) {
   EXPECT_THAT(ok.err, HasSubstr("  - The specified annotations were verified.\n"));
   EXPECT_THAT(ok.out, HasSubstr(R"("optional":{"env":"prod","team":"a=b"})"));
 
-  CommandResult wrong_annotation = Hallmark(
-      {"verify", "--key", pub_, "--insecure-ignore-tlog", "-a", "env=dev", Ref("demo/annotated:v1")});
+  CommandResult wrong_annotation = Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog",
+                                             "-a", "env=dev", Ref("demo/annotated:v1")});
   EXPECT_EQ(wrong_annotation.exit_code, 12);
   EXPECT_THAT(wrong_annotation.err,
               HasSubstr("Error: no matching signatures: missing or incorrect annotation\n"));
@@ -222,21 +226,23 @@ TEST_F(ImageSigningCliTest, AnnotationsAndExitCodes) {
   EXPECT_THAT(wrong_key.err, HasSubstr("Error: no matching signatures: invalid signature when "
                                        "validating ASN.1 encoded signature\n"));
 
-  CommandResult none = Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/unsigned:v1")});
+  CommandResult none =
+      Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/unsigned:v1")});
   EXPECT_EQ(none.exit_code, 10);
   EXPECT_THAT(none.err, HasSubstr("Error: no signatures found\n"));
 
-  CommandResult missing = Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/unsigned:nope")});
+  CommandResult missing =
+      Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/unsigned:nope")});
   EXPECT_EQ(missing.exit_code, 11);
   EXPECT_THAT(missing.err, HasSubstr("Error: image tag not found: "));
 
-  CommandResult no_att = Hallmark({"verify-attestation", "--key", pub_, "--insecure-ignore-tlog",
-                                   Ref("demo/unsigned:v1")});
+  CommandResult no_att = Hallmark(
+      {"verify-attestation", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/unsigned:v1")});
   EXPECT_EQ(no_att.exit_code, 1);
   EXPECT_THAT(no_att.err, HasSubstr("Error: no matching attestations: \n"));
 
-  CommandResult bad_key = Hallmark({"verify", "--key", dir_ + "/absent.pub", "--insecure-ignore-tlog",
-                                    Ref("demo/unsigned:v1")});
+  CommandResult bad_key = Hallmark(
+      {"verify", "--key", dir_ + "/absent.pub", "--insecure-ignore-tlog", Ref("demo/unsigned:v1")});
   EXPECT_EQ(bad_key.exit_code, 1);
   EXPECT_THAT(bad_key.err, HasSubstr("Error: loading public key: "));
 }
@@ -244,7 +250,9 @@ TEST_F(ImageSigningCliTest, AnnotationsAndExitCodes) {
 TEST_F(ImageSigningCliTest, AttestThenCheckWithSecuresystemslibAndVerify) {
   ASSERT_OK_AND_ASSIGN(TestImage image, registry_->PushImage("demo/attested", "v1"));
   const std::string predicate = dir_ + "/provenance.json";
-  WriteFileOrDie(predicate, R"({"builder":{"id":"https://tekton.dev/chains/v2"},"buildType":"tekton.dev/v1/TaskRun","invocation":{}})");
+  WriteFileOrDie(
+      predicate,
+      R"({"builder":{"id":"https://tekton.dev/chains/v2"},"buildType":"tekton.dev/v1/TaskRun","invocation":{}})");
   CommandResult attest = Hallmark({"attest", "--key", key_, "--predicate", predicate, "--type",
                                    "slsaprovenance", Ref("demo/attested:v1")});
   ASSERT_EQ(attest.exit_code, 0) << attest.err;
@@ -261,8 +269,9 @@ TEST_F(ImageSigningCliTest, AttestThenCheckWithSecuresystemslibAndVerify) {
   ASSERT_OK_AND_ASSIGN(CommandResult python, RunCommand({"/usr/bin/python3", dir_ + "/dsse.py",
                                                          dir_ + "/envelope.json", pub_}));
   ASSERT_EQ(python.exit_code, 0) << python.err;
-  EXPECT_EQ(python.out, absl::StrCat("application/vnd.in-toto+json https://slsa.dev/provenance/v0.2 ",
-                                     image.digest.hex(), "\n"));
+  EXPECT_EQ(python.out,
+            absl::StrCat("application/vnd.in-toto+json https://slsa.dev/provenance/v0.2 ",
+                         image.digest.hex(), "\n"));
 
   CommandResult verify = Hallmark({"verify-attestation", "--key", pub_, "--insecure-ignore-tlog",
                                    "--type", "slsaprovenance", Ref("demo/attested:v1")});
@@ -290,8 +299,8 @@ TEST_F(ImageSigningCliTest, AttestThenCheckWithSecuresystemslibAndVerify) {
                       Ref("demo/attested:v1")})
                 .exit_code,
             0);
-  CommandResult custom = Hallmark({"verify-attestation", "--key", pub_, "--insecure-ignore-tlog",
-                                   Ref("demo/attested:v1")});
+  CommandResult custom = Hallmark(
+      {"verify-attestation", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/attested:v1")});
   ASSERT_EQ(custom.exit_code, 0) << custom.err;
   nlohmann::json env = nlohmann::json::parse(custom.out);
   ASSERT_OK_AND_ASSIGN(std::string statement, Base64Decode(env["payload"].get<std::string>()));
@@ -309,8 +318,8 @@ TEST_F(ImageSigningCliTest, AttestThenCheckWithSecuresystemslibAndVerify) {
 
 TEST_F(ImageSigningCliTest, CosignMadeSignaturesFromTheFixtures) {
   struct Case {
-    std::string dir;      // fixture under cosign/simplesigning
-    std::string key;      // public key fixture
+    std::string dir;        // fixture under cosign/simplesigning
+    std::string key;        // public key fixture
     std::string digest_of;  // whose manifest.json names the image digest
     int exit_code;
     std::string error;
@@ -341,8 +350,8 @@ TEST_F(ImageSigningCliTest, CosignMadeSignaturesFromTheFixtures) {
       nlohmann::json info = nlohmann::json::parse(ReadFixture(base + "layer-descriptor-info.json"));
       for (auto& [k, v] : info["annotations"].items()) annotations[k] = v.get<std::string>();
     } else {
-      annotations[std::string(oci::kCosignSignatureAnnotation)] = std::string(
-          absl::StripAsciiWhitespace(ReadFixture(base + "signature.b64")));
+      annotations[std::string(oci::kCosignSignatureAnnotation)] =
+          std::string(absl::StripAsciiWhitespace(ReadFixture(base + "signature.b64")));
     }
     const std::string manifest = ReadFixture(sigs + c.digest_of + "/manifest.json");
     const oci::Digest digest = oci::Sha256Of(manifest);
@@ -357,24 +366,26 @@ TEST_F(ImageSigningCliTest, CosignMadeSignaturesFromTheFixtures) {
     }
   }
   // The image manifests themselves cannot be pushed: their blobs are not in this registry.
-  EXPECT_THAT(client_->PutManifest({registry_->host(), "fixtures/case0"}, "image",
-                                   ReadFixture(sigs + "valid/manifest.json"),
-                                   oci::kDockerManifestMediaType),
-              hallmark::testing::StatusIs(absl::StatusCode::kInvalidArgument,
-                                          HasSubstr("BLOB_UNKNOWN")));
+  EXPECT_THAT(
+      client_->PutManifest({registry_->host(), "fixtures/case0"}, "image",
+                           ReadFixture(sigs + "valid/manifest.json"),
+                           oci::kDockerManifestMediaType),
+      hallmark::testing::StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("BLOB_UNKNOWN")));
 
   // A tampered payload (another docker-reference) fails; the untouched one passes.
   const std::string tampered_repo = "fixtures/tampered";
   std::string payload = ReadFixture(sigs + "valid/payload.json");
   payload.replace(payload.find("192.168.64.2"), 12, "192.168.64.3");
-  nlohmann::json info = nlohmann::json::parse(ReadFixture(sigs + "valid/layer-descriptor-info.json"));
+  nlohmann::json info =
+      nlohmann::json::parse(ReadFixture(sigs + "valid/layer-descriptor-info.json"));
   const oci::Digest digest = oci::Sha256Of(ReadFixture(sigs + "valid/manifest.json"));
-  PutSignature(tampered_repo, digest, payload,
-               {{std::string(oci::kCosignSignatureAnnotation),
-                 info["annotations"][std::string(oci::kCosignSignatureAnnotation)].get<std::string>()}});
-  CommandResult tampered = Hallmark({"verify", "--key", FixturePath(sigs + "cosign.pub"),
-                                     "--insecure-ignore-tlog",
-                                     Ref(tampered_repo + "@" + digest.String())});
+  PutSignature(
+      tampered_repo, digest, payload,
+      {{std::string(oci::kCosignSignatureAnnotation),
+        info["annotations"][std::string(oci::kCosignSignatureAnnotation)].get<std::string>()}});
+  CommandResult tampered =
+      Hallmark({"verify", "--key", FixturePath(sigs + "cosign.pub"), "--insecure-ignore-tlog",
+                Ref(tampered_repo + "@" + digest.String())});
   EXPECT_EQ(tampered.exit_code, 12);
   EXPECT_THAT(tampered.err, HasSubstr("invalid signature when validating ASN.1 encoded signature"));
 }
@@ -389,9 +400,9 @@ TEST_F(ImageSigningCliTest, CosignRepositoryMovesSignatures) {
   EXPECT_EQ(Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/moved:v1")}, env)
                 .exit_code,
             0);
-  EXPECT_EQ(Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/moved:v1")})
-                .exit_code,
-            10);
+  EXPECT_EQ(
+      Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("demo/moved:v1")}).exit_code,
+      10);
 }
 
 class AuthenticatedCliTest : public ImageSigningCliTest {
@@ -406,18 +417,20 @@ TEST_F(AuthenticatedCliTest, HtpasswdRegistryWithRegistryConfigFile) {
   StartRegistry(options);
   ASSERT_OK_AND_ASSIGN(TestImage image, registry_->PushImage("private/app", "v1"));
   WriteFileOrDie(dir_ + "/config.json", registry_->DockerConfigJson("alice"));
-  CommandResult sign = Hallmark({"sign", "--key", key_, "--registry-config", dir_ + "/config.json",
-                                 Ref("private/app:v1")});
+  CommandResult sign = Hallmark(
+      {"sign", "--key", key_, "--registry-config", dir_ + "/config.json", Ref("private/app:v1")});
   ASSERT_EQ(sign.exit_code, 0) << sign.err;
-  CommandResult verify = Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog",
-                                   "--registry-config", dir_ + "/config.json", Ref("private/app:v1")});
+  CommandResult verify =
+      Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", "--registry-config",
+                dir_ + "/config.json", Ref("private/app:v1")});
   EXPECT_EQ(verify.exit_code, 0) << verify.err;
 
   WriteFileOrDie(dir_ + "/wrong.json",
                  absl::StrCat(R"({"auths":{")", registry_->host(), R"(":{"auth":")",
                               Base64Encode("alice:not-it"), R"("}}})"));
-  CommandResult wrong = Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog",
-                                  "--registry-config", dir_ + "/wrong.json", Ref("private/app:v1")});
+  CommandResult wrong =
+      Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", "--registry-config",
+                dir_ + "/wrong.json", Ref("private/app:v1")});
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_THAT(wrong.err, HasSubstr("rejected the credentials of user \"alice\""));
   EXPECT_THAT(wrong.err, Not(HasSubstr("not-it")));
@@ -442,9 +455,10 @@ TEST_F(AuthenticatedCliTest, TokenRegistryWithDockerConfigEnv) {
                      env)
                 .exit_code,
             0);
-  EXPECT_EQ(Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("private/app:v1")}, env)
-                .exit_code,
-            0);
+  EXPECT_EQ(
+      Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("private/app:v1")}, env)
+          .exit_code,
+      0);
   EXPECT_EQ(Hallmark({"verify-attestation", "--key", pub_, "--insecure-ignore-tlog", "--type",
                       "slsaprovenance1", Ref("private/app:v1")},
                      env)
@@ -454,9 +468,9 @@ TEST_F(AuthenticatedCliTest, TokenRegistryWithDockerConfigEnv) {
   WriteFileOrDie(wrong_dir + "/config.json",
                  absl::StrCat(R"({"auths":{")", registry_->host(), R"(":{"auth":")",
                               Base64Encode("bob:wrong"), R"("}}})"));
-  CommandResult wrong = Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog",
-                                  Ref("private/app:v1")},
-                                 {{"DOCKER_CONFIG", wrong_dir}});
+  CommandResult wrong =
+      Hallmark({"verify", "--key", pub_, "--insecure-ignore-tlog", Ref("private/app:v1")},
+               {{"DOCKER_CONFIG", wrong_dir}});
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_THAT(wrong.err, HasSubstr("rejected the credentials for " + registry_->host()));
 }

@@ -2,7 +2,8 @@
 //
 // `WWW-Authenticate` challenges (RFC 9110 §11.6.1) as registries send them with a 401:
 //   Basic realm="Registry Realm"
-//   Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"
+//   Bearer
+//   realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"
 //
 // Parsed strictly, because a hostile registry chooses these bytes and the realm decides where we
 // send credentials: auth-params must be `token=token` or `token="quoted-string"`, names are

@@ -16,7 +16,8 @@ using ::testing::HasSubstr;
 TEST(AuthChallengeTest, DistributionBearer) {
   ASSERT_OK_AND_ASSIGN(
       std::vector<AuthChallenge> c,
-      ParseAuthChallenges(R"(Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push")"));
+      ParseAuthChallenges(
+          R"(Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push")"));
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].scheme, "bearer");
   EXPECT_EQ(c[0].Param("realm"), "https://auth.docker.io/token");
@@ -37,7 +38,8 @@ TEST(AuthChallengeTest, BasicAndCaseAndSpacing) {
 TEST(AuthChallengeTest, SeveralChallengesInOneField) {
   ASSERT_OK_AND_ASSIGN(
       std::vector<AuthChallenge> c,
-      ParseAuthChallenges(R"(Basic realm="a", Bearer realm="https://t/x",error="insufficient_scope", Negotiate)"));
+      ParseAuthChallenges(
+          R"(Basic realm="a", Bearer realm="https://t/x",error="insufficient_scope", Negotiate)"));
   ASSERT_EQ(c.size(), 3u);
   EXPECT_EQ(c[0].scheme, "basic");
   EXPECT_EQ(c[1].scheme, "bearer");
@@ -62,17 +64,18 @@ TEST(AuthChallengeTest, SeveralFields) {
 class MalformedTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(MalformedTest, Rejected) {
-  EXPECT_THAT(ParseAuthChallenges(GetParam()),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed WWW-Authenticate")));
+  EXPECT_THAT(ParseAuthChallenges(GetParam()), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                        HasSubstr("malformed WWW-Authenticate")));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Table, MalformedTest,
-    ::testing::Values("", "   ", "Bearer realm=\"unterminated", "Bearer realm=\"a\" service=\"b\"",
-                      "Bearer realm=\"a\",realm=\"b\"", "Bearer=x", "Bearer realm=",
-                      "Bearer realm=\"a\x01\"", "Bearer realm=\"a\r\nX: y\"", "Negotiate abc==",
-                      "Bearer realm=\"x\",=y", std::string(9000, 'a'),
-                      "Bearer realm=\"x\"\x7f"));
+INSTANTIATE_TEST_SUITE_P(Table, MalformedTest,
+                         ::testing::Values("", "   ", "Bearer realm=\"unterminated",
+                                           "Bearer realm=\"a\" service=\"b\"",
+                                           "Bearer realm=\"a\",realm=\"b\"", "Bearer=x",
+                                           "Bearer realm=", "Bearer realm=\"a\x01\"",
+                                           "Bearer realm=\"a\r\nX: y\"",
+                                           "Negotiate abc==", "Bearer realm=\"x\",=y",
+                                           std::string(9000, 'a'), "Bearer realm=\"x\"\x7f"));
 
 TEST(AuthChallengeTest, TooManyParams) {
   std::string header = "Bearer ";

@@ -1,7 +1,7 @@
 #include "oci/docker_config.h"
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <utility>
 

@@ -28,10 +28,13 @@ TEST(NormalizeRegistryKeyTest, LikeDocker) {
 }
 
 TEST(KeychainTest, ConfigJsonAuthAndFields) {
-  std::string json = absl::StrCat(R"({"auths":{
-      "https://index.docker.io/v1/":{"auth":")", Base64Encode("hubuser:hub:pass"), R"("},
+  std::string json =
+      absl::StrCat(R"({"auths":{
+      "https://index.docker.io/v1/":{"auth":")",
+                   Base64Encode("hubuser:hub:pass"), R"("},
       "registry.example:5000":{"username":"u","password":"p"},
-      "both.example":{"auth":")", Base64Encode("fromauth:x"), R"(","username":"ignored","password":"y"},
+      "both.example":{"auth":")",
+                   Base64Encode("fromauth:x"), R"(","username":"ignored","password":"y"},
       "token.example":{"identitytoken":"refresh-me"},
       "empty.example":{}},
     "credsStore":"desktop","credHelpers":{"gcr.io":"gcloud"}})");
@@ -58,14 +61,13 @@ TEST(KeychainTest, ConfigJsonAuthAndFields) {
 TEST(KeychainTest, KubernetesSecrets) {
   std::string config = absl::StrCat(R"({"auths":{"127.0.0.1:5000":{"auth":")",
                                     Base64Encode("alice:wonderland"), R"("}}})");
-  ASSERT_OK_AND_ASSIGN(Keychain k,
-                       Keychain::FromSecret("kubernetes.io/dockerconfigjson",
-                                            {{".dockerconfigjson", config}}));
+  ASSERT_OK_AND_ASSIGN(Keychain k, Keychain::FromSecret("kubernetes.io/dockerconfigjson",
+                                                        {{".dockerconfigjson", config}}));
   ASSERT_NE(k.Find("127.0.0.1:5000"), nullptr);
   EXPECT_EQ(k.Find("127.0.0.1:5000")->username, "alice");
 
-  std::string legacy = absl::StrCat(R"({"registry.example":{"auth":")",
-                                    Base64Encode("bob:builder"), R"(","email":"b@example"}})");
+  std::string legacy = absl::StrCat(R"({"registry.example":{"auth":")", Base64Encode("bob:builder"),
+                                    R"(","email":"b@example"}})");
   ASSERT_OK_AND_ASSIGN(Keychain old,
                        Keychain::FromSecret("kubernetes.io/dockercfg", {{".dockercfg", legacy}}));
   EXPECT_EQ(old.Find("registry.example")->password.InsecureView(), "builder");
@@ -79,9 +81,8 @@ TEST(KeychainTest, KubernetesSecrets) {
 TEST(KeychainTest, AuthWithoutPaddingAccepted) {
   std::string b64 = Base64Encode("ab:c");  // "YWI6Yw=="
   std::string unpadded = b64.substr(0, b64.find('='));
-  ASSERT_OK_AND_ASSIGN(Keychain k, Keychain::ParseDockerConfigJson(
-                                       absl::StrCat(R"({"auths":{"r.example":{"auth":")",
-                                                    unpadded, R"("}}})")));
+  ASSERT_OK_AND_ASSIGN(Keychain k, Keychain::ParseDockerConfigJson(absl::StrCat(
+                                       R"({"auths":{"r.example":{"auth":")", unpadded, R"("}}})")));
   EXPECT_EQ(k.Find("r.example")->password.InsecureView(), "c");
 }
 

@@ -158,8 +158,9 @@ absl::StatusOr<ImageManifest> ImageManifest::Parse(absl::string_view json, size_
     }
     m.layers.reserve(layers_it->size());
     for (size_t i = 0; i < layers_it->size(); ++i) {
-      HM_ASSIGN_OR_RETURN(Descriptor layer,
-                          ParseDescriptor((*layers_it)[i], absl::StrCat("image manifest layer ", i)));
+      HM_ASSIGN_OR_RETURN(
+          Descriptor layer,
+          ParseDescriptor((*layers_it)[i], absl::StrCat("image manifest layer ", i)));
       m.layers.push_back(std::move(layer));
     }
   }
@@ -197,7 +198,8 @@ absl::StatusOr<ImageIndex> ImageIndex::Parse(absl::string_view json, size_t max_
     return Invalid(kWhat, absl::StrCat("expected an index but got ", index.media_type));
   }
   auto it = j.find("manifests");
-  if (it == j.end() || !it->is_array()) return Invalid(kWhat, "manifests is missing or not an array");
+  if (it == j.end() || !it->is_array())
+    return Invalid(kWhat, "manifests is missing or not an array");
   if (it->size() > max_manifests) {
     return Invalid(kWhat, absl::StrCat("number of manifests (", it->size(),
                                        ") exceeded the limit (", max_manifests, ")"));

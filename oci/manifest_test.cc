@@ -27,15 +27,16 @@ std::string Layer(int i) {
 std::string ManifestWithLayers(size_t n) {
   std::string layers;
   for (size_t i = 0; i < n; ++i) absl::StrAppend(&layers, i ? "," : "", Layer(1));
-  return absl::StrCat(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)",
-                      R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":")",
-                      kDigest, R"("},"layers":[)", layers, "]}");
+  return absl::StrCat(
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)",
+      R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":")",
+      kDigest, R"("},"layers":[)", layers, "]}");
 }
 
 TEST(ImageManifestTest, CosignSignatureManifestRoundTripsByteForByte) {
   // The fixture is built the way go-containerregistry serialises; Serialize must reproduce it.
-  for (const char* name : {"cosign/oci/sig-tag-example.manifest.json",
-                           "cosign/oci/att-tag-example.manifest.json"}) {
+  for (const char* name :
+       {"cosign/oci/sig-tag-example.manifest.json", "cosign/oci/att-tag-example.manifest.json"}) {
     std::string text = ReadFixture(name);
     ASSERT_OK_AND_ASSIGN(ImageManifest m, ImageManifest::Parse(text));
     EXPECT_EQ(m.Serialize(), text) << name;
@@ -43,8 +44,9 @@ TEST(ImageManifestTest, CosignSignatureManifestRoundTripsByteForByte) {
 }
 
 TEST(ImageManifestTest, ReadsSignatureLayers) {
-  ASSERT_OK_AND_ASSIGN(ImageManifest m,
-                       ImageManifest::Parse(ReadFixture("cosign/oci/att-tag-example.manifest.json")));
+  ASSERT_OK_AND_ASSIGN(
+      ImageManifest m,
+      ImageManifest::Parse(ReadFixture("cosign/oci/att-tag-example.manifest.json")));
   EXPECT_EQ(m.media_type, kOciManifestMediaType);
   EXPECT_EQ(m.config.media_type, kOciConfigMediaType);
   ASSERT_EQ(m.layers.size(), 2u);
@@ -58,11 +60,13 @@ TEST(ImageManifestTest, ReadsSignatureLayers) {
 
 TEST(ImageManifestTest, AcceptsOtherKeyOrderAndDockerManifests) {
   // containers/image writes descriptors as mediaType, digest, size.
-  ASSERT_OK_AND_ASSIGN(ImageManifest skopeo, ImageManifest::Parse(ReadFixture(
-                                                 "skopeo/sig-skopeo-rewritten/sig-manifest.json")));
+  ASSERT_OK_AND_ASSIGN(
+      ImageManifest skopeo,
+      ImageManifest::Parse(ReadFixture("skopeo/sig-skopeo-rewritten/sig-manifest.json")));
   EXPECT_EQ(skopeo.layers.size(), 1u);
-  ASSERT_OK_AND_ASSIGN(ImageManifest docker, ImageManifest::Parse(ReadFixture(
-                                                 "cosign/simplesigning/valid/manifest.json")));
+  ASSERT_OK_AND_ASSIGN(
+      ImageManifest docker,
+      ImageManifest::Parse(ReadFixture("cosign/simplesigning/valid/manifest.json")));
   EXPECT_EQ(docker.media_type, kDockerManifestMediaType);
   EXPECT_EQ(docker.layers[0].size, 2896510);
 }
@@ -106,8 +110,7 @@ const std::string kConfig =
 INSTANTIATE_TEST_SUITE_P(
     Table, BadManifestTest,
     ::testing::Values(
-        BadCase{"not_json", "{", "not valid JSON"},
-        BadCase{"array", "[]", "not a JSON object"},
+        BadCase{"not_json", "{", "not valid JSON"}, BadCase{"array", "[]", "not a JSON object"},
         BadCase{"schema1", R"({"schemaVersion":1,)" + kConfig + "}", "schemaVersion must be 2"},
         BadCase{"schema_string", R"({"schemaVersion":"2",)" + kConfig + "}",
                 "schemaVersion must be 2"},
@@ -125,10 +128,11 @@ INSTANTIATE_TEST_SUITE_P(
                 R"({"schemaVersion":2,"config":{"mediaType":"x","size":1.5,"digest":")" + kDigest +
                     R"("}})",
                 "not an integer"},
-        BadCase{"huge_size",
-                R"({"schemaVersion":2,"config":{"mediaType":"x","size":18446744073709551615,"digest":")" +
-                    kDigest + R"("}})",
-                "too large"},
+        BadCase{
+            "huge_size",
+            R"({"schemaVersion":2,"config":{"mediaType":"x","size":18446744073709551615,"digest":")" +
+                kDigest + R"("}})",
+            "too large"},
         BadCase{"no_media_type",
                 R"({"schemaVersion":2,"config":{"size":1,"digest":")" + kDigest + R"("}})",
                 "no mediaType"},
@@ -158,8 +162,7 @@ TEST(ImageIndexTest, ParsesAndSerializes) {
 
 TEST(ContentDigestTest, ChecksBytes) {
   Digest d = Sha256Of("hello");
-  EXPECT_EQ(d.String(),
-            "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  EXPECT_EQ(d.String(), "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
   EXPECT_OK(CheckContentDigest("hello", d, "blob"));
   EXPECT_THAT(CheckContentDigest("hellO", d, "blob"),
               StatusIs(absl::StatusCode::kFailedPrecondition,

@@ -27,7 +27,8 @@ inline constexpr absl::string_view kDockerConfigMediaType =
 inline constexpr absl::string_view kCosignSimpleSigningMediaType =
     "application/vnd.dev.cosign.simplesigning.v1+json";
 inline constexpr absl::string_view kDsseEnvelopeMediaType = "application/vnd.dsse.envelope.v1+json";
-inline constexpr absl::string_view kCosignSignatureAnnotation = "dev.cosignproject.cosign/signature";
+inline constexpr absl::string_view kCosignSignatureAnnotation =
+    "dev.cosignproject.cosign/signature";
 inline constexpr absl::string_view kCosignCertificateAnnotation = "dev.sigstore.cosign/certificate";
 inline constexpr absl::string_view kCosignChainAnnotation = "dev.sigstore.cosign/chain";
 inline constexpr absl::string_view kCosignBundleAnnotation = "dev.sigstore.cosign/bundle";

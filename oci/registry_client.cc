@@ -42,8 +42,9 @@ std::string PercentEncode(absl::string_view s) {
     if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
       out.push_back(static_cast<char>(c));
     } else {
-      absl::StrAppend(&out, "%", absl::AsciiStrToUpper(absl::BytesToHexString(
-                                     absl::string_view(reinterpret_cast<const char*>(&c), 1))));
+      absl::StrAppend(&out, "%",
+                      absl::AsciiStrToUpper(absl::BytesToHexString(
+                          absl::string_view(reinterpret_cast<const char*>(&c), 1))));
     }
   }
   return out;
@@ -80,8 +81,8 @@ std::string RegistryErrorText(const net::HttpResponse& r) {
         if (auto m = e.find("message"); m != e.end() && m->is_string()) {
           message = m->get<std::string>();
         }
-        parts.push_back(absl::CHexEscape(absl::StrCat(code, code.empty() ? "" : ": ",
-                                                      message.substr(0, 200))));
+        parts.push_back(
+            absl::CHexEscape(absl::StrCat(code, code.empty() ? "" : ": ", message.substr(0, 200))));
       }
     }
   }
@@ -96,8 +97,8 @@ std::string RegistryErrorText(const net::HttpResponse& r) {
 absl::Status ResponseError(const net::HttpResponse& r, absl::string_view what) {
   absl::StatusCode code = net::HttpStatusToStatus(r, what).code();
   std::string detail = RegistryErrorText(r);
-  return absl::Status(code, absl::StrCat(what, ": HTTP ", r.status,
-                                         detail.empty() ? "" : ": ", detail));
+  return absl::Status(code,
+                      absl::StrCat(what, ": HTTP ", r.status, detail.empty() ? "" : ": ", detail));
 }
 
 absl::Status Wrap(const absl::Status& s, absl::string_view what) {
@@ -116,7 +117,8 @@ std::string NextLink(const net::HttpResponse& r) {
       absl::string_view target = link.substr(1, close - 1);
       for (absl::string_view param : absl::StrSplit(link.substr(close + 1), ';')) {
         param = absl::StripAsciiWhitespace(param);
-        if (absl::EqualsIgnoreCase(param, "rel=\"next\"") || absl::EqualsIgnoreCase(param, "rel=next")) {
+        if (absl::EqualsIgnoreCase(param, "rel=\"next\"") ||
+            absl::EqualsIgnoreCase(param, "rel=next")) {
           return std::string(target);
         }
       }
@@ -126,8 +128,7 @@ std::string NextLink(const net::HttpResponse& r) {
 }
 
 bool IsPrintableToken(absl::string_view token) {
-  return std::all_of(token.begin(), token.end(),
-                     [](char c) { return c > 0x20 && c < 0x7f; });
+  return std::all_of(token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
 }  // namespace
@@ -155,13 +156,13 @@ std::string TokenScope(const Repository& repo, Access access) {
 absl::StatusOr<Repository> Repository::Parse(absl::string_view text) {
   auto ref = Reference::Parse(text);
   if (!ref.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid repository \"", absl::CHexEscape(text.substr(0, 300)),
-                     "\": ", ref.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat("invalid repository \"",
+                                                   absl::CHexEscape(text.substr(0, 300)),
+                                                   "\": ", ref.status().message()));
   }
   if (ref->has_tag() || ref->has_digest()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid repository \"", text, "\": a repository has no tag or digest"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid repository \"", text, "\": a repository has no tag or digest"));
   }
   return Repository::Of(*ref);
 }
@@ -172,8 +173,9 @@ RegistryClient::RegistryClient(net::HttpClient& http, RegistryClientOptions opti
 
 RegistryClient::~RegistryClient() = default;
 
-absl::StatusOr<std::unique_ptr<RegistryClient>> RegistryClient::New(
-    net::HttpClient& http, RegistryClientOptions options, net::HttpClient* insecure_tls) {
+absl::StatusOr<std::unique_ptr<RegistryClient>> RegistryClient::New(net::HttpClient& http,
+                                                                    RegistryClientOptions options,
+                                                                    net::HttpClient* insecure_tls) {
   HM_RETURN_IF_ERROR(net::ValidatePolicy(options.retry));
   if (options.request_timeout <= absl::ZeroDuration() ||
       options.request_timeout == absl::InfiniteDuration() ||
@@ -327,9 +329,9 @@ absl::StatusOr<net::HttpResponse> RegistryClient::Send(const Call& call) {
   }
   const Credentials* creds = options_.keychain.Find(call.registry);
   if (!insufficient.empty() && creds != nullptr) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        call.what, ": the credentials for ", call.registry, " do not grant ", insufficient,
-        " (HTTP 401 insufficient_scope)"));
+    return absl::PermissionDeniedError(absl::StrCat(call.what, ": the credentials for ",
+                                                    call.registry, " do not grant ", insufficient,
+                                                    " (HTTP 401 insufficient_scope)"));
   }
   bool basic = false;
   {
@@ -346,8 +348,7 @@ absl::StatusOr<net::HttpResponse> RegistryClient::Send(const Call& call) {
     refusal = " did not accept the token it was given";
   }
   return absl::UnauthenticatedError(absl::StrCat(call.what, ": ", call.registry, refusal,
-                                                 " (HTTP 401: ", RegistryErrorText(response),
-                                                 ")"));
+                                                 " (HTTP 401: ", RegistryErrorText(response), ")"));
 }
 
 absl::StatusOr<SecretData> RegistryClient::AnswerChallenge(const Call& call,
@@ -380,20 +381,20 @@ absl::StatusOr<SecretData> RegistryClient::AnswerChallenge(const Call& call,
     }
     auto realm_url = net::Url::Parse(*realm);
     if (!realm_url.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          call.what, ": bearer challenge from ", call.registry, " has an invalid realm"));
+      return absl::FailedPreconditionError(absl::StrCat(call.what, ": bearer challenge from ",
+                                                        call.registry, " has an invalid realm"));
     }
     HM_ASSIGN_OR_RETURN(std::string base, BaseUrl(call.registry));
     const bool registry_plain_http = absl::StartsWith(base, "http://");
     if (realm_url->scheme() != "https" && !registry_plain_http) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(call.what, ": refusing token realm ", realm_url->Redacted(), " of ",
-                       call.registry, ": it is not https"));
+      return absl::FailedPreconditionError(absl::StrCat(call.what, ": refusing token realm ",
+                                                        realm_url->Redacted(), " of ",
+                                                        call.registry, ": it is not https"));
     }
     if (net::IsLinkLocalHost(realm_url->host())) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(call.what, ": refusing token realm ", realm_url->Redacted(), " of ",
-                       call.registry, ": link-local address"));
+      return absl::FailedPreconditionError(absl::StrCat(call.what, ": refusing token realm ",
+                                                        realm_url->Redacted(), " of ",
+                                                        call.registry, ": link-local address"));
     }
     std::vector<std::string> scopes;
     if (!scope.empty()) scopes.push_back(scope);
@@ -410,8 +411,8 @@ absl::StatusOr<SecretData> RegistryClient::AnswerChallenge(const Call& call,
                                                       call.registry, " do not grant ", scope,
                                                       " (HTTP 401 insufficient_scope)"));
     }
-    HM_ASSIGN_OR_RETURN(Token token, FetchToken(call.registry, realm_url->String(), service,
-                                                scopes));
+    HM_ASSIGN_OR_RETURN(Token token,
+                        FetchToken(call.registry, realm_url->String(), service, scopes));
     SecretData authorization(absl::StrCat("Bearer ", token.value.InsecureView()));
     absl::MutexLock lock(&mu_);
     RegistryState& state = registries_[call.registry];
@@ -431,10 +432,9 @@ absl::StatusOr<SecretData> RegistryClient::AnswerChallenge(const Call& call,
                        helper_note));
     }
     if (sent_credentials) {
-      return absl::UnauthenticatedError(absl::StrCat(call.what, ": ", call.registry,
-                                                     " rejected the credentials of user \"",
-                                                     absl::CHexEscape(creds->username),
-                                                     "\" (HTTP 401)"));
+      return absl::UnauthenticatedError(
+          absl::StrCat(call.what, ": ", call.registry, " rejected the credentials of user \"",
+                       absl::CHexEscape(creds->username), "\" (HTTP 401)"));
     }
     {
       absl::MutexLock lock(&mu_);
@@ -468,10 +468,9 @@ absl::StatusOr<RegistryClient::Token> RegistryClient::FetchToken(
     request.method = net::Method::kPost;
     request.url = realm;
     request.headers.Add("Content-Type", "application/x-www-form-urlencoded");
-    std::string fields = absl::StrCat("grant_type=refresh_token&client_id=hallmark&",
-                                      query.empty() ? "" : query + "&",
-                                      "scope=", PercentEncode(absl::StrJoin(scopes, " ")),
-                                      "&refresh_token=");
+    std::string fields = absl::StrCat(
+        "grant_type=refresh_token&client_id=hallmark&", query.empty() ? "" : query + "&",
+        "scope=", PercentEncode(absl::StrJoin(scopes, " ")), "&refresh_token=");
     form = SecretData(absl::StrCat(fields, PercentEncode(creds->identity_token.InsecureView())));
     request.body = form.InsecureView();
   } else {
@@ -489,20 +488,19 @@ absl::StatusOr<RegistryClient::Token> RegistryClient::FetchToken(
   request.idle_timeout = options_.idle_timeout;
   request.max_response_bytes = kMaxTokenResponseBytes;
   auto realm_url = net::Url::Parse(realm);
-  const std::string where = absl::StrCat("token server ",
-                                         realm_url.ok() ? realm_url->Redacted() : "<invalid>");
+  const std::string where =
+      absl::StrCat("token server ", realm_url.ok() ? realm_url->Redacted() : "<invalid>");
   net::HttpClient& client = ClientFor(registry, realm);
   net::RedirectOptions redirects;
   redirects.max_redirects = options_.max_redirects;
   redirects.clock = options_.clock;
   thread_local absl::BitGen gen;
   token_requests_.fetch_add(1);
-  auto response = net::Retry(options_.retry, *options_.clock, gen,
-                             [&](const net::RetryAttempt& attempt) {
-                               request.timeout =
-                                   std::min(options_.request_timeout, attempt.budget_left);
-                               return net::DoFollowingRedirects(client, request, redirects);
-                             });
+  auto response =
+      net::Retry(options_.retry, *options_.clock, gen, [&](const net::RetryAttempt& attempt) {
+        request.timeout = std::min(options_.request_timeout, attempt.budget_left);
+        return net::DoFollowingRedirects(client, request, redirects);
+      });
   if (!response.ok()) {
     return Wrap(response.status(), absl::StrCat("getting a token for ", registry, " from ", where));
   }
@@ -514,7 +512,8 @@ absl::StatusOr<RegistryClient::Token> RegistryClient::FetchToken(
         anonymous ? "; no credentials are configured for it" : ""));
   }
   if (!response->ok()) {
-    return ResponseError(*response, absl::StrCat("getting a token for ", registry, " from ", where));
+    return ResponseError(*response,
+                         absl::StrCat("getting a token for ", registry, " from ", where));
   }
   Json j;
   try {
@@ -524,7 +523,8 @@ absl::StatusOr<RegistryClient::Token> RegistryClient::FetchToken(
   }
   std::fill(response->body.begin(), response->body.end(), '\0');
   if (j.is_discarded() || !j.is_object()) {
-    return absl::FailedPreconditionError(absl::StrCat(where, ": token response is not a JSON object"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(where, ": token response is not a JSON object"));
   }
   std::string token;
   for (const char* key : {"token", "access_token"}) {
@@ -626,8 +626,8 @@ absl::StatusOr<Descriptor> RegistryClient::Head(const Reference& ref, Access acc
     return Descriptor(m.media_type, m.digest, static_cast<int64_t>(m.bytes.size()));
   }
   if (ref.has_digest() && *claimed != *ref.digest()) {
-    return absl::FailedPreconditionError(absl::StrCat(call.what, ": registry claims digest ",
-                                                      claimed->String()));
+    return absl::FailedPreconditionError(
+        absl::StrCat(call.what, ": registry claims digest ", claimed->String()));
   }
   return Descriptor(MediaTypeOf(response), *std::move(claimed), size);
 }
@@ -636,9 +636,9 @@ absl::StatusOr<Digest> RegistryClient::PutManifest(const Repository& repo,
                                                    absl::string_view tag_or_digest,
                                                    absl::string_view bytes,
                                                    absl::string_view media_type) {
-  const std::string what = absl::StrCat("pushing manifest ", repo.String(),
-                                        absl::StrContains(tag_or_digest, ":") ? "@" : ":",
-                                        tag_or_digest);
+  const std::string what =
+      absl::StrCat("pushing manifest ", repo.String(),
+                   absl::StrContains(tag_or_digest, ":") ? "@" : ":", tag_or_digest);
   const Digest digest = Sha256Of(bytes);
   if (auto d = Digest::Parse(tag_or_digest); d.ok()) {
     if (absl::Status s = CheckContentDigest(bytes, *d, what); !s.ok()) {
@@ -648,8 +648,8 @@ absl::StatusOr<Digest> RegistryClient::PutManifest(const Repository& repo,
     return absl::InvalidArgumentError(absl::StrCat(what, ": not a valid tag or digest"));
   }
   if (bytes.size() > options_.max_manifest_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", bytes.size(),
-                                                   " bytes is over the manifest limit"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", bytes.size(), " bytes is over the manifest limit"));
   }
   if (media_type.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": no media type"));
   Call call;
@@ -708,9 +708,8 @@ absl::StatusOr<std::string> RegistryClient::GetBlob(const Repository& repo, cons
   HM_ASSIGN_OR_RETURN(net::HttpResponse response, Send(call));
   if (!response.ok()) return ResponseError(response, what);
   if (expected_size >= 0 && response.body.size() != static_cast<size_t>(expected_size)) {
-    return absl::FailedPreconditionError(absl::StrCat(what, ": got ", response.body.size(),
-                                                      " bytes, the descriptor says ",
-                                                      expected_size));
+    return absl::FailedPreconditionError(absl::StrCat(
+        what, ": got ", response.body.size(), " bytes, the descriptor says ", expected_size));
   }
   HM_RETURN_IF_ERROR(CheckContentDigest(response.body, digest, what));
   return std::move(response.body);
@@ -777,8 +776,7 @@ absl::Status RegistryClient::UploadBlob(const Repository& repo, const Digest& di
       HM_ASSIGN_OR_RETURN(Call patch, next_call(response, url));
       patch.method = net::Method::kPatch;
       patch.idempotent = false;
-      patch.headers.Add("Content-Range",
-                        absl::StrCat(offset, "-", offset + chunk.size() - 1));
+      patch.headers.Add("Content-Range", absl::StrCat(offset, "-", offset + chunk.size() - 1));
       patch.body = chunk;
       url = patch.url;
       HM_ASSIGN_OR_RETURN(response, Send(patch));
@@ -875,15 +873,16 @@ absl::StatusOr<ImageIndex> RegistryClient::Referrers(const Repository& repo, con
   bool filtered = false;
   if (response.ok()) {
     HM_ASSIGN_OR_RETURN(index, ImageIndex::Parse(response.body));
-    filtered = absl::StrContains(response.headers.Get("OCI-Filters-Applied").value_or(""),
-                                 "artifactType");
+    filtered =
+        absl::StrContains(response.headers.Get("OCI-Filters-Applied").value_or(""), "artifactType");
   } else if (response.status == 404) {
     // No referrers API: the referrers tag schema, an index at tag sha256-<hex>.
-    auto tag_ref = Reference::Parse(absl::StrCat(repo.String(), ":", digest.algorithm(), "-",
-                                                 digest.hex()));
+    auto tag_ref =
+        Reference::Parse(absl::StrCat(repo.String(), ":", digest.algorithm(), "-", digest.hex()));
     if (!tag_ref.ok()) return Wrap(tag_ref.status(), what);
     auto fallback = GetManifest(*tag_ref);
-    if (absl::IsNotFound(fallback.status())) return ImageIndex{std::string(kOciIndexMediaType), {}, {}};
+    if (absl::IsNotFound(fallback.status()))
+      return ImageIndex{std::string(kOciIndexMediaType), {}, {}};
     if (!fallback.ok()) return Wrap(fallback.status(), what);
     auto parsed = ImageIndex::Parse(fallback->bytes);
     if (!parsed.ok()) return Wrap(parsed.status(), absl::StrCat(what, " (tag schema)"));

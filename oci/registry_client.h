@@ -4,8 +4,8 @@
 // and for registries we do not trust.
 //
 //   HM_ASSIGN_OR_RETURN(auto client, RegistryClient::New(http, options));
-//   HM_ASSIGN_OR_RETURN(Descriptor image, client->Resolve(ref));          // 0 requests for a digest
-//   HM_ASSIGN_OR_RETURN(FetchedManifest sig, client->GetManifest(sig_ref, Access::kPush));
+//   HM_ASSIGN_OR_RETURN(Descriptor image, client->Resolve(ref));          // 0 requests for a
+//   digest HM_ASSIGN_OR_RETURN(FetchedManifest sig, client->GetManifest(sig_ref, Access::kPush));
 //   HM_RETURN_IF_ERROR(client->UploadBlob(repo, digest, bytes));          // POST + PUT
 //   HM_ASSIGN_OR_RETURN(Digest d, client->PutManifest(repo, "sha256-<hex>.sig", bytes, type));
 //
@@ -39,8 +39,9 @@
 // grant the access), kFailedPrecondition (hostile or broken registry: digest mismatch, size or
 // redirect limits, malformed challenge; configuration problems), kInvalidArgument (bad input from
 // the caller, e.g. a tag where a digest is needed, or a request the registry refused as malformed
-// with HTTP 400: DIGEST_INVALID, MANIFEST_BLOB_UNKNOWN, ...). Messages name the registry, repository and
-// reference, and include the registry's error code and message; never a credential or token.
+// with HTTP 400: DIGEST_INVALID, MANIFEST_BLOB_UNKNOWN, ...). Messages name the registry,
+// repository and reference, and include the registry's error code and message; never a credential
+// or token.
 //
 // Thread-safe; the HttpClient(s) and the clock must outlive the client.
 #ifndef HALLMARK_OCI_REGISTRY_CLIENT_H_
@@ -129,10 +130,10 @@ struct RegistryClientOptions {
 
 // Counters (monotonic) for tests and benchmarks.
 struct RegistryClientStats {
-  uint64_t requests = 0;        // HTTP exchanges sent to registries (retries and redirects not
-                                // counted separately), token requests excluded
-  uint64_t challenges = 0;      // 401s answered
-  uint64_t token_requests = 0;  // requests to token realms
+  uint64_t requests = 0;         // HTTP exchanges sent to registries (retries and redirects not
+                                 // counted separately), token requests excluded
+  uint64_t challenges = 0;       // 401s answered
+  uint64_t token_requests = 0;   // requests to token realms
   uint64_t new_connections = 0;  // TCP connections the HttpClient opened (all its users)
 };
 
@@ -159,8 +160,8 @@ class RegistryClient {
 
   // Resolve: the descriptor (media type, digest, size) of what `ref` names. A reference with a
   // digest is returned as is, without a request (cosign: a digest reference is used as is; the
-  // media type is then "" and the size -1); otherwise the manifest is fetched by tag and its bytes hashed (one GET, bounded by
-  // max_manifest_bytes). kNotFound when the tag does not exist.
+  // media type is then "" and the size -1); otherwise the manifest is fetched by tag and its bytes
+  // hashed (one GET, bounded by max_manifest_bytes). kNotFound when the tag does not exist.
   absl::StatusOr<Descriptor> Resolve(const Reference& ref, Access access = Access::kPull);
 
   // Head: HEAD of a manifest. The digest is the registry's Docker-Content-Digest claim (a GET is

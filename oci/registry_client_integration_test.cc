@@ -91,12 +91,12 @@ TEST_F(AnonymousRegistryTest, ManifestsByTagAndDigestWithOciAccept) {
   EXPECT_EQ(head.size, static_cast<int64_t>(image_.manifest.size()));
 
   // Push the same manifest under another tag and by digest.
-  ASSERT_OK_AND_ASSIGN(Digest d, client_->PutManifest(repo_, "v2", image_.manifest,
-                                                      kOciManifestMediaType));
+  ASSERT_OK_AND_ASSIGN(Digest d,
+                       client_->PutManifest(repo_, "v2", image_.manifest, kOciManifestMediaType));
   EXPECT_EQ(d, image_.digest);
-  ASSERT_OK(client_->PutManifest(repo_, image_.digest.String(), image_.manifest,
-                                 kOciManifestMediaType)
-                .status());
+  ASSERT_OK(
+      client_->PutManifest(repo_, image_.digest.String(), image_.manifest, kOciManifestMediaType)
+          .status());
   EXPECT_THAT(client_->PutManifest(repo_, Sha256Of("other").String(), image_.manifest,
                                    kOciManifestMediaType),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("does not match")));
@@ -115,8 +115,8 @@ TEST_F(AnonymousRegistryTest, ManifestReferencingMissingBlobIsRefused) {
 TEST_F(AnonymousRegistryTest, BlobsMonolithicChunkedAndMounted) {
   ASSERT_OK_AND_ASSIGN(std::optional<int64_t> size, client_->BlobSize(repo_, image_.layer_digest));
   EXPECT_EQ(size, std::optional<int64_t>(image_.layer.size()));
-  ASSERT_OK_AND_ASSIGN(std::string layer, client_->GetBlob(repo_, image_.layer_digest,
-                                                           image_.layer.size()));
+  ASSERT_OK_AND_ASSIGN(std::string layer,
+                       client_->GetBlob(repo_, image_.layer_digest, image_.layer.size()));
   EXPECT_EQ(layer, image_.layer);
 
   // Monolithic: exactly POST + PUT.
@@ -163,8 +163,8 @@ TEST_F(AnonymousRegistryTest, ReferrersFallBackToTheTagSchema) {
   ImageManifest artifact(Descriptor(std::string(kOciEmptyMediaType), Sha256Of(empty), 2));
   artifact.media_type = std::string(kOciManifestMediaType);
   artifact.artifact_type = "application/vnd.example.sbom";
-  artifact.subject = Descriptor(std::string(kOciManifestMediaType), image_.digest,
-                                image_.manifest.size());
+  artifact.subject =
+      Descriptor(std::string(kOciManifestMediaType), image_.digest, image_.manifest.size());
   std::string artifact_bytes = artifact.Serialize();
   ASSERT_OK_AND_ASSIGN(Digest artifact_digest,
                        client_->PutManifest(repo_, Sha256Of(artifact_bytes).String(),
@@ -177,8 +177,9 @@ TEST_F(AnonymousRegistryTest, ReferrersFallBackToTheTagSchema) {
   Descriptor other(std::string(kOciManifestMediaType), image_.digest, image_.manifest.size());
   other.artifact_type = "application/vnd.example.other";
   index.manifests.push_back(other);
-  ASSERT_OK(client_->PutManifest(repo_, absl::StrCat("sha256-", image_.digest.hex()),
-                                 index.Serialize(), kOciIndexMediaType)
+  ASSERT_OK(client_
+                ->PutManifest(repo_, absl::StrCat("sha256-", image_.digest.hex()),
+                              index.Serialize(), kOciIndexMediaType)
                 .status());
 
   ASSERT_OK_AND_ASSIGN(ImageIndex all, client_->Referrers(repo_, image_.digest));
@@ -266,8 +267,7 @@ TEST(TokenRegistryTest, TokenFetchedOncePerScopeAndReused) {
   // Anonymous: refused by the token server.
   ASSERT_OK_AND_ASSIGN(auto anonymous, RegistryClient::New(*http, FastOptions()));
   EXPECT_THAT(anonymous->Resolve(ref),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       HasSubstr("refused anonymous access")));
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("refused anonymous access")));
 }
 
 TEST(TokenRegistryTest, DockerConfigFileCredentials) {

@@ -105,16 +105,18 @@ TEST(RegistryClientTest, BearerTokenCachedUntilExpiry) {
               "https://auth.example/token?service=registry.example&scope=repository%3Aa%3Apull");
     EXPECT_TRUE(absl::StartsWith(r.authorization.InsecureView(), "Basic "));
     int n = ++tokens;
-    return FakeHttpClient::Reply(
-        200, absl::StrCat(R"({"token":"tok)", n, R"(","expires_in":120})"))(r);
+    return FakeHttpClient::Reply(200,
+                                 absl::StrCat(R"({"token":"tok)", n, R"(","expires_in":120})"))(r);
   });
   fake.On(Method::kGet, absl::StrCat(kBase, "a/manifests/v1"), [&](const HttpRequest& r) {
     std::string auth(r.authorization.InsecureView());
     if (auth != absl::StrCat("Bearer tok", tokens.load()) || auth.empty()) {
       return FakeHttpClient::Reply(
           401, R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})",
-          Headers{{"WWW-Authenticate",
-                   R"(Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a:pull")"}})(r);
+          Headers{
+              {"WWW-Authenticate",
+               R"(Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a:pull")"}})(
+          r);
     }
     return Manifest("{}")(r);
   });
@@ -201,14 +203,14 @@ TEST(RegistryClientTest, TagPaginationFollowsLinkOnSameOriginOnly) {
   FakeClock clock;
   FakeHttpClient fake;
   fake.On(Method::kGet, "https://registry.example/v2/a/tags/list",
-          FakeHttpClient::Reply(
-              200, R"({"name":"a","tags":["t1","t2"]})",
-              Headers{{"Link", R"(</v2/a/tags/list?last=t2&n=2>; rel="next")"}}));
+          FakeHttpClient::Reply(200, R"({"name":"a","tags":["t1","t2"]})",
+                                Headers{{"Link", R"(</v2/a/tags/list?last=t2&n=2>; rel="next")"}}));
   fake.On(Method::kGet, "https://registry.example/v2/a/tags/list?last=t2&n=2",
           FakeHttpClient::Reply(200, R"({"name":"a","tags":["t3"]})"));
   ASSERT_OK_AND_ASSIGN(auto client, RegistryClient::New(fake, Options(&clock)));
   Repository repo{kRegistry, "a"};
-  EXPECT_THAT(client->ListTags(repo), hallmark::testing::IsOkAndHolds(ElementsAre("t1", "t2", "t3")));
+  EXPECT_THAT(client->ListTags(repo),
+              hallmark::testing::IsOkAndHolds(ElementsAre("t1", "t2", "t3")));
 
   FakeHttpClient evil;
   evil.On(Method::kGet, "https://registry.example/v2/a/tags/list",
@@ -341,12 +343,11 @@ TEST_F(HostileServerTest, DeclaredHugeBlobIsNotRead) {
   // Content-Length says 200 MiB; the transfer must stop before reading it (and not wait for it).
   auto s = std::make_unique<httplib::Server>();
   s->Get(R"(/v2/a/blobs/.*)", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content_provider(
-        200ull << 20, "application/octet-stream",
-        [](size_t offset, size_t length, httplib::DataSink& sink) {
-          std::string chunk(std::min<size_t>(length, 1 << 20), 'z');
-          return sink.write(chunk.data(), chunk.size());
-        });
+    res.set_content_provider(200ull << 20, "application/octet-stream",
+                             [](size_t offset, size_t length, httplib::DataSink& sink) {
+                               std::string chunk(std::min<size_t>(length, 1 << 20), 'z');
+                               return sink.write(chunk.data(), chunk.size());
+                             });
   });
   Serve(std::move(s));
   absl::Time start = absl::Now();
@@ -357,18 +358,14 @@ TEST_F(HostileServerTest, DeclaredHugeBlobIsNotRead) {
 
 TEST_F(HostileServerTest, RedirectLoopAndTooManyRedirects) {
   auto s = std::make_unique<httplib::Server>();
-  s->Get(R"(/v2/a/blobs/(.*))", [](const httplib::Request& req, httplib::Response& res) {
-    res.set_redirect("/loop/1");
-  });
-  s->Get(R"(/loop/1)", [](const httplib::Request&, httplib::Response& res) {
-    res.set_redirect("/loop/2");
-  });
-  s->Get(R"(/loop/2)", [](const httplib::Request&, httplib::Response& res) {
-    res.set_redirect("/loop/1");
-  });
-  s->Get(R"(/v2/b/blobs/(.*))", [](const httplib::Request&, httplib::Response& res) {
-    res.set_redirect("/hop/0");
-  });
+  s->Get(R"(/v2/a/blobs/(.*))",
+         [](const httplib::Request& req, httplib::Response& res) { res.set_redirect("/loop/1"); });
+  s->Get(R"(/loop/1)",
+         [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/loop/2"); });
+  s->Get(R"(/loop/2)",
+         [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/loop/1"); });
+  s->Get(R"(/v2/b/blobs/(.*))",
+         [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/hop/0"); });
   s->Get(R"(/hop/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
     res.set_redirect(absl::StrCat("/hop/", std::stoi(req.matches[1]) + 1));
   });

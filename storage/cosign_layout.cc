@@ -55,8 +55,8 @@ std::string ConstantConfig() {
 
 oci::ImageManifest AttachmentManifest(const std::vector<oci::Descriptor>& layers,
                                       absl::string_view config) {
-  oci::ImageManifest m(oci::Descriptor(std::string(oci::kOciConfigMediaType),
-                                       oci::Sha256Of(config), static_cast<int64_t>(config.size())));
+  oci::ImageManifest m(oci::Descriptor(std::string(oci::kOciConfigMediaType), oci::Sha256Of(config),
+                                       static_cast<int64_t>(config.size())));
   m.media_type = std::string(oci::kOciManifestMediaType);
   m.layers = layers;
   return m;

@@ -20,10 +20,12 @@ using ::hallmark::testing::ReadFixture;
 
 TEST(CosignLayoutTest, SignatureTagObjectsMatchCosign) {
   const std::string payload = ReadFixture("cosign/oci/sig-tag-example.layer0.blob");
-  ASSERT_OK_AND_ASSIGN(oci::ImageManifest fixture,
-                       oci::ImageManifest::Parse(ReadFixture("cosign/oci/sig-tag-example.manifest.json")));
-  ASSERT_OK_AND_ASSIGN(std::string signature,
-                       Base64Decode(*fixture.layers[0].Annotation(oci::kCosignSignatureAnnotation)));
+  ASSERT_OK_AND_ASSIGN(
+      oci::ImageManifest fixture,
+      oci::ImageManifest::Parse(ReadFixture("cosign/oci/sig-tag-example.manifest.json")));
+  ASSERT_OK_AND_ASSIGN(
+      std::string signature,
+      Base64Decode(*fixture.layers[0].Annotation(oci::kCosignSignatureAnnotation)));
   oci::Descriptor layer = SignatureLayer(payload, signature);
   EXPECT_EQ(layer, fixture.layers[0]);
   const std::string config = CosignConfig({layer});

@@ -39,7 +39,7 @@ bool IsRegistryContentError(const absl::Status& s) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<OciBackend>> OciBackend::New(oci::RegistryClient& client,
-                                                             OciBackendOptions options) {
+                                                            OciBackendOptions options) {
   if (options.max_known_blobs == 0) {
     return absl::InvalidArgumentError("oci storage: max_known_blobs must be positive");
   }
@@ -108,7 +108,8 @@ absl::StatusOr<bool> OciBackend::IsDuplicate(const SignedArtifact& artifact,
         old.size > static_cast<int64_t>(oci::kMaxAttachmentBytes)) {
       continue;
     }
-    absl::StatusOr<std::string> blob = client_.GetBlob(repo, old.digest, old.size, oci::Access::kPush);
+    absl::StatusOr<std::string> blob =
+        client_.GetBlob(repo, old.digest, old.size, oci::Access::kPush);
     if (!blob.ok()) {
       if (IsRegistryContentError(blob.status())) continue;  // a broken layer is not ours
       return blob.status();
@@ -136,9 +137,8 @@ absl::StatusOr<StoreResult> OciBackend::Store(const SignedArtifact& artifact) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": empty payload or signature"));
   }
   const oci::Digest& image_digest = *artifact.image->digest();
-  const oci::Repository repo = options_.repository.has_value()
-                                   ? *options_.repository
-                                   : oci::Repository::Of(*artifact.image);
+  const oci::Repository repo =
+      options_.repository.has_value() ? *options_.repository : oci::Repository::Of(*artifact.image);
   const std::string tag =
       signature ? oci::SignatureTag(image_digest) : oci::AttestationTag(image_digest);
   const std::string where = absl::StrCat(repo.String(), ":", tag);
@@ -148,8 +148,8 @@ absl::StatusOr<StoreResult> OciBackend::Store(const SignedArtifact& artifact) {
   oci::Descriptor layer = SignatureLayer("", "");
   if (signature) {
     blob = artifact.payload;
-    layer = SignatureLayer(artifact.payload, artifact.signature, artifact.certificate,
-                           artifact.chain);
+    layer =
+        SignatureLayer(artifact.payload, artifact.signature, artifact.certificate, artifact.chain);
   } else {
     if (artifact.predicate_type.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(what, ": no predicate type"));
@@ -186,9 +186,9 @@ absl::StatusOr<StoreResult> OciBackend::Store(const SignedArtifact& artifact) {
     HM_ASSIGN_OR_RETURN(bool duplicate, IsDuplicate(artifact, repo, *existing, layer));
     if (duplicate) return StoreResult{false, {}};
     if (existing->layers.size() >= oci::kMaxLayers) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          what, ": ", where, " already has ", existing->layers.size(),
-          " layers, the most cosign reads"));
+      return absl::FailedPreconditionError(absl::StrCat(what, ": ", where, " already has ",
+                                                        existing->layers.size(),
+                                                        " layers, the most cosign reads"));
     }
     // Everything a pushed manifest references is in the repository.
     for (const oci::Descriptor& d : existing->layers) RememberBlob(repo, d.digest);

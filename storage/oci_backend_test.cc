@@ -62,16 +62,16 @@ class OciBackendTest : public ::testing::Test {
   oci::Reference Image(const std::string& repo, const std::string& seed = "img") {
     auto image = registry_->PushImage(repo, "v1", seed);
     EXPECT_TRUE(image.ok()) << image.status();
-    return *oci::Reference::Parse(absl::StrCat(registry_->host(), "/", repo, "@",
-                                               image->digest.String()));
+    return *oci::Reference::Parse(
+        absl::StrCat(registry_->host(), "/", repo, "@", image->digest.String()));
   }
 
   SignedArtifact Signature(const oci::Reference& image, const crypto::PrivateKey& key,
                            const std::map<std::string, std::string>& annotations = {}) {
     SignedArtifact a;
     a.image = image;
-    a.payload = *crypto::SimpleSigningPayload::Build(image.Name(), image.digest()->String(),
-                                                      annotations);
+    a.payload =
+        *crypto::SimpleSigningPayload::Build(image.Name(), image.digest()->String(), annotations);
     a.signature = *key.Sign(a.payload);
     a.key = image.digest()->hex().substr(0, 12);
     a.signer = key.public_key();
@@ -96,9 +96,8 @@ class OciBackendTest : public ::testing::Test {
 
   oci::ImageManifest Fetch(const oci::Reference& image, const std::string& suffix,
                            const std::string& repo = "") {
-    std::string where = absl::StrCat(
-        repo.empty() ? image.Name() : registry_->host() + "/" + repo, ":sha256-",
-        image.digest()->hex(), suffix);
+    std::string where = absl::StrCat(repo.empty() ? image.Name() : registry_->host() + "/" + repo,
+                                     ":sha256-", image.digest()->hex(), suffix);
     auto fetched = client_->GetManifest(*oci::Reference::Parse(where));
     EXPECT_TRUE(fetched.ok()) << fetched.status();
     EXPECT_EQ(fetched->media_type, oci::kOciManifestMediaType);
@@ -171,8 +170,8 @@ TEST_F(OciBackendTest, ResigningAddsNoDuplicateLayers) {
   EXPECT_TRUE(second.stored);
   EXPECT_THAT(Fetch(image, ".sig").layers, SizeIs(2));
   // An attestation of another type is a new layer too.
-  ASSERT_OK(backend_->Store(Attestation(image, key, "https://example.com/CodeReview/v1", "{}"))
-                .status());
+  ASSERT_OK(
+      backend_->Store(Attestation(image, key, "https://example.com/CodeReview/v1", "{}")).status());
   EXPECT_THAT(Fetch(image, ".att").layers, SizeIs(2));
 
   // Without the signer's key only identical layers are duplicates.
@@ -196,7 +195,9 @@ TEST_F(OciBackendTest, ConcurrentSignersLoseNoLayer) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
         results[t * kEach + i] =
-            backend_->Store(Signature(image, key, {{"thread", absl::StrCat(t)}, {"n", absl::StrCat(i)}}))
+            backend_
+                ->Store(
+                    Signature(image, key, {{"thread", absl::StrCat(t)}, {"n", absl::StrCat(i)}}))
                 .status();
       }
     });
@@ -218,8 +219,8 @@ TEST_F(OciBackendTest, RepositoryOverrideMovesBoth) {
   ASSERT_OK(moved->Store(Attestation(image, key)).status());
   EXPECT_THAT(Fetch(image, ".sig", "signatures/store").layers, SizeIs(1));
   EXPECT_THAT(Fetch(image, ".att", "signatures/store").layers, SizeIs(1));
-  EXPECT_THAT(client_->GetManifest(*oci::Reference::Parse(absl::StrCat(
-                  image.Name(), ":", oci::SignatureTag(*image.digest())))),
+  EXPECT_THAT(client_->GetManifest(*oci::Reference::Parse(
+                  absl::StrCat(image.Name(), ":", oci::SignatureTag(*image.digest())))),
               StatusIs(absl::StatusCode::kNotFound));
   verifier::VerifyImageOptions verify;
   verify.fetch.repository = options.repository;
@@ -254,8 +255,9 @@ TEST_F(OciBackendTest, ForgottenBlobIsUploadedAgain) {
   ASSERT_OK(backend->Store(Signature(first, key)).status());
   // The registry loses the config blob the backend remembers.
   ASSERT_OK(registry_->DeleteBlob("demo/gc", oci::Sha256Of(ConstantConfig())));
-  ASSERT_OK_AND_ASSIGN(std::optional<int64_t> gone,
-                       client_->BlobSize({registry_->host(), "demo/gc"}, oci::Sha256Of(ConstantConfig())));
+  ASSERT_OK_AND_ASSIGN(
+      std::optional<int64_t> gone,
+      client_->BlobSize({registry_->host(), "demo/gc"}, oci::Sha256Of(ConstantConfig())));
   EXPECT_EQ(gone, std::nullopt);
   ASSERT_OK(backend->Store(Signature(second, key)).status());
   EXPECT_OK(verifier::VerifyImage(*client_, second, {key.public_key()}).status());
@@ -272,9 +274,9 @@ TEST_F(OciBackendTest, AppendsToASignatureContainersImageWrote) {
   const oci::Digest digest = *oci::Digest::Parse(
       "sha256:95970d2d094800352e9840af58fb7d00b2582b5395fc711c92f9aa9d26a68528");
   const std::string manifest = ReadFixture(dir + "sig-manifest.json");
-  ASSERT_OK(client_->PutManifest(repo, oci::SignatureTag(digest), manifest,
-                                 oci::kOciManifestMediaType)
-                .status());
+  ASSERT_OK(
+      client_->PutManifest(repo, oci::SignatureTag(digest), manifest, oci::kOciManifestMediaType)
+          .status());
   oci::Reference image = *oci::Reference::Parse(repo.String() + "@" + digest.String());
   crypto::PrivateKey key = NewKey();
   ASSERT_OK(backend_->Store(Signature(image, key)).status());
@@ -306,8 +308,9 @@ TEST_F(OciBackendTest, RejectsBadArtifacts) {
   // Something that is not an image manifest sits at the .sig tag.
   oci::ImageIndex index;
   index.media_type = std::string(oci::kOciIndexMediaType);
-  ASSERT_OK(client_->PutManifest(oci::Repository::Of(image), oci::SignatureTag(*image.digest()),
-                                 index.Serialize(), oci::kOciIndexMediaType)
+  ASSERT_OK(client_
+                ->PutManifest(oci::Repository::Of(image), oci::SignatureTag(*image.digest()),
+                              index.Serialize(), oci::kOciIndexMediaType)
                 .status());
   EXPECT_THAT(backend_->Store(Signature(image, key)),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("holds something else")));

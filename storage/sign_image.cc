@@ -50,12 +50,14 @@ absl::StatusOr<SignedImage> SignImage(oci::RegistryClient& client, const crypto:
   SignedArtifact artifact;
   artifact.kind = SignedArtifact::Kind::kImageSignature;
   artifact.image = image.WithDigest(digest);
-  HM_ASSIGN_OR_RETURN(artifact.payload, crypto::SimpleSigningPayload::Build(
-                                            docker_reference, digest.String(), options.annotations));
+  HM_ASSIGN_OR_RETURN(
+      artifact.payload,
+      crypto::SimpleSigningPayload::Build(docker_reference, digest.String(), options.annotations));
   HM_ASSIGN_OR_RETURN(artifact.signature, key.Sign(artifact.payload, options.hash));
   artifact.key = digest.hex().substr(0, 12);
   artifact.signer = key.public_key();
-  HM_ASSIGN_OR_RETURN(std::unique_ptr<OciBackend> backend, OciBackend::New(client, options.storage));
+  HM_ASSIGN_OR_RETURN(std::unique_ptr<OciBackend> backend,
+                      OciBackend::New(client, options.storage));
   HM_ASSIGN_OR_RETURN(StoreResult stored, backend->Store(artifact));
   return SignedImage{*artifact.image, Destination(image, options.storage),
                      std::move(artifact.payload), stored.stored};
@@ -107,7 +109,8 @@ absl::StatusOr<SignedImage> AttestImage(oci::RegistryClient& client, const crypt
                       crypto::SignDsseEnvelope(key, crypto::kInTotoPayloadType, artifact.payload,
                                                "", options.hash));
   artifact.signer = key.public_key();
-  HM_ASSIGN_OR_RETURN(std::unique_ptr<OciBackend> backend, OciBackend::New(client, options.storage));
+  HM_ASSIGN_OR_RETURN(std::unique_ptr<OciBackend> backend,
+                      OciBackend::New(client, options.storage));
   HM_ASSIGN_OR_RETURN(StoreResult stored, backend->Store(artifact));
   return SignedImage{*artifact.image, Destination(image, options.storage),
                      std::move(artifact.payload), stored.stored};

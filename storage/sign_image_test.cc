@@ -28,12 +28,13 @@ TEST(CosignStatementTest, CustomAndJsonPredicates) {
   ASSERT_OK_AND_ASSIGN(std::string custom,
                        CosignStatement(image, kDigest, "custom", "hello <world>\n",
                                        absl::FromUnixSeconds(1767225600)));
-  EXPECT_EQ(custom, absl::StrCat(
-                        R"({"_type":"https://in-toto.io/Statement/v0.1",)",
-                        R"("predicateType":"https://cosign.sigstore.dev/attestation/v1",)",
-                        R"("subject":[{"name":"registry.example:5000/demo","digest":{"sha256":")",
-                        kDigest.hex(), R"("}}],)",
-                        R"("predicate":{"Data":"hello <world>\n","Timestamp":"2026-01-01T00:00:00Z"}})"));
+  EXPECT_EQ(custom,
+            absl::StrCat(
+                R"({"_type":"https://in-toto.io/Statement/v0.1",)",
+                R"("predicateType":"https://cosign.sigstore.dev/attestation/v1",)",
+                R"("subject":[{"name":"registry.example:5000/demo","digest":{"sha256":")",
+                kDigest.hex(), R"("}}],)",
+                R"("predicate":{"Data":"hello <world>\n","Timestamp":"2026-01-01T00:00:00Z"}})"));
   // JSON predicates keep their key order and are re-emitted compactly.
   ASSERT_OK_AND_ASSIGN(std::string slsa,
                        CosignStatement(image, kDigest, "slsaprovenance1",

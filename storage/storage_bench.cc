@@ -106,10 +106,10 @@ BENCHMARK(BM_SignAndAttest)->Arg(0)->Arg(1)->UseRealTime()->MinTime(2.0);
 struct Curl {
   CURL* h = curl_easy_init();
   curl_slist* octet = curl_slist_append(nullptr, "Content-Type: application/octet-stream");
-  curl_slist* manifest = curl_slist_append(
-      nullptr, "Content-Type: application/vnd.oci.image.manifest.v1+json");
-  curl_slist* accept = curl_slist_append(
-      nullptr, absl::StrCat("Accept: ", oci::kManifestAccept).c_str());
+  curl_slist* manifest =
+      curl_slist_append(nullptr, "Content-Type: application/vnd.oci.image.manifest.v1+json");
+  curl_slist* accept =
+      curl_slist_append(nullptr, absl::StrCat("Accept: ", oci::kManifestAccept).c_str());
   std::string location;
   long requests = 0;
 
@@ -191,14 +191,13 @@ void BM_BareCurlFloor(benchmark::State& state) {
   };
   auto one_image = [&]() {
     const oci::Digest d = oci::Sha256Of(absl::StrCat("floor ", state.range(0), " ", counter++));
-    const std::string payload = absl::StrCat(
-        R"({"critical":{"identity":{"docker-reference":")", g_registry->host(), "/", repo,
-        R"("},"image":{"docker-manifest-digest":")", d.String(),
-        R"("},"type":"cosign container image signature"},"optional":null})");
-    const std::string envelope = absl::StrCat(R"({"payloadType":"application/vnd.in-toto+json","payload":")",
-                                              std::string(600, 'A'), d.hex(),
-                                              R"(","signatures":[{"keyid":"","sig":")",
-                                              std::string(96, 'B'), R"("}]})");
+    const std::string payload =
+        absl::StrCat(R"({"critical":{"identity":{"docker-reference":")", g_registry->host(), "/",
+                     repo, R"("},"image":{"docker-manifest-digest":")", d.String(),
+                     R"("},"type":"cosign container image signature"},"optional":null})");
+    const std::string envelope = absl::StrCat(
+        R"({"payloadType":"application/vnd.in-toto+json","payload":")", std::string(600, 'A'),
+        d.hex(), R"(","signatures":[{"keyid":"","sig":")", std::string(96, 'B'), R"("}]})");
     return push(oci::SignatureTag(d), payload, std::string(oci::kCosignSimpleSigningMediaType)) &&
            push(oci::AttestationTag(d), envelope, std::string(oci::kDsseEnvelopeMediaType));
   };

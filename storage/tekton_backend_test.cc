@@ -30,17 +30,19 @@ TEST(TektonBackendTest, AttestationAnnotations) {
   SignedArtifact a;
   a.kind = SignedArtifact::Kind::kAttestation;
   a.payload = R"({"_type":"https://in-toto.io/Statement/v0.1"})";
-  a.signature = R"({"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]})";
+  a.signature =
+      R"({"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]})";
   a.key = TaskRunKey(kUid);
   ASSERT_OK_AND_ASSIGN(auto backend, TektonBackend::New());
   EXPECT_EQ(backend->Name(), "tekton");
   ASSERT_OK_AND_ASSIGN(StoreResult r, backend->Store(a));
   const std::string k = a.key;
-  EXPECT_THAT(r.run_annotations,
-              UnorderedElementsAre(Pair("chains.tekton.dev/payload-" + k, Base64Encode(a.payload)),
-                                   Pair("chains.tekton.dev/signature-" + k, Base64Encode(a.signature)),
-                                   Pair("chains.tekton.dev/cert-" + k, ""),
-                                   Pair("chains.tekton.dev/chain-" + k, "")));
+  EXPECT_THAT(
+      r.run_annotations,
+      UnorderedElementsAre(Pair("chains.tekton.dev/payload-" + k, Base64Encode(a.payload)),
+                           Pair("chains.tekton.dev/signature-" + k, Base64Encode(a.signature)),
+                           Pair("chains.tekton.dev/cert-" + k, ""),
+                           Pair("chains.tekton.dev/chain-" + k, "")));
 }
 
 TEST(TektonBackendTest, ImageSignatureWithCertificate) {
@@ -65,14 +67,14 @@ TEST(TektonBackendTest, RejectsBadKeysAndOversizedAnnotations) {
         std::string("taskrun-"), std::string("taskrun-UPPER"), std::string("run-") + kUid,
         std::string("taskrun-") + std::string(37, 'a'), std::string("taskrun-a/b")}) {
     a.key = key;
-    EXPECT_THAT(TektonAnnotations(a), StatusIs(absl::StatusCode::kInvalidArgument,
-                                               HasSubstr("invalid key")))
+    EXPECT_THAT(TektonAnnotations(a),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid key")))
         << key;
   }
   a.key = PipelineRunKey(kUid);
   a.payload = std::string(200 * 1024, 'x');  // base64 grows it past 256 KiB
-  EXPECT_THAT(TektonAnnotations(a), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                             HasSubstr("over Kubernetes' limit")));
+  EXPECT_THAT(TektonAnnotations(a),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("over Kubernetes' limit")));
   a.payload = "";
   EXPECT_THAT(TektonAnnotations(a), StatusIs(absl::StatusCode::kInvalidArgument));
 }

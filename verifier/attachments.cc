@@ -15,8 +15,8 @@ namespace {
 // Errors that say something about one layer's content rather than about reaching the registry.
 bool IsContentError(const absl::Status& s) {
   return s.code() == absl::StatusCode::kFailedPrecondition ||
-         s.code() == absl::StatusCode::kInvalidArgument || s.code() == absl::StatusCode::kNotFound ||
-         s.code() == absl::StatusCode::kDataLoss;
+         s.code() == absl::StatusCode::kInvalidArgument ||
+         s.code() == absl::StatusCode::kNotFound || s.code() == absl::StatusCode::kDataLoss;
 }
 
 }  // namespace

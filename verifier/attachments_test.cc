@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/testing/fixtures.h"
@@ -18,9 +18,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
-#include "oci/curl_registry_client.h"
 #include "net/testing/http_test_server.h"
 #include "oci/content_digest.h"
+#include "oci/curl_registry_client.h"
 #include "oci/manifest.h"
 #include "oci/media_types.h"
 #include "oci/registry_client.h"
@@ -73,14 +73,13 @@ TEST(AttachmentsTest, FixtureSignatureStoredInTheRealRegistryVerifies) {
   const std::string manifest_json = ReadFixture("cosign/simplesigning/valid/manifest.json");
   const oci::Digest digest = oci::Sha256Of(manifest_json);
   oci::Repository repo{registry->host(), "cosign/signed"};
-  SigManifest sig = FixtureSig(
-      "valid", std::string(absl::StripAsciiWhitespace(
-                   ReadFixture("cosign/simplesigning/valid/signature.b64"))));
+  SigManifest sig = FixtureSig("valid", std::string(absl::StripAsciiWhitespace(ReadFixture(
+                                            "cosign/simplesigning/valid/signature.b64"))));
   ASSERT_OK(client->UploadBlob(repo, oci::Sha256Of(sig.payload), sig.payload));
   ASSERT_OK(client->UploadBlob(repo, oci::Sha256Of(sig.config), sig.config));
-  ASSERT_OK(client->PutManifest(repo, oci::SignatureTag(digest), sig.manifest,
-                                oci::kOciManifestMediaType)
-                .status());
+  ASSERT_OK(
+      client->PutManifest(repo, oci::SignatureTag(digest), sig.manifest, oci::kOciManifestMediaType)
+          .status());
 
   // A digest reference is used as is: the image manifest itself is not in the registry.
   oci::Reference image = *oci::Reference::Parse(repo.String() + "@" + digest.String());
@@ -104,26 +103,25 @@ TEST(AttachmentsTest, FixtureSignatureStoredInTheRealRegistryVerifies) {
   EXPECT_TRUE(layers.empty());
   // Unsigned image: no signatures found.
   ASSERT_OK_AND_ASSIGN(auto pushed, registry->PushImage("cosign/unsigned", "v1"));
-  auto unsigned_result = VerifyImage(
-      *client, *oci::Reference::Parse(registry->host() + "/cosign/unsigned:v1"), {key});
+  auto unsigned_result =
+      VerifyImage(*client, *oci::Reference::Parse(registry->host() + "/cosign/unsigned:v1"), {key});
   EXPECT_EQ(FailureOf(unsigned_result.status()), Failure::kNoSignatures);
   // Unknown tag: image tag not found.
-  auto missing = VerifyImage(*client,
-                             *oci::Reference::Parse(registry->host() + "/cosign/unsigned:nope"),
-                             {key});
+  auto missing = VerifyImage(
+      *client, *oci::Reference::Parse(registry->host() + "/cosign/unsigned:nope"), {key});
   EXPECT_EQ(FailureOf(missing.status()), Failure::kImageNotFound);
   EXPECT_THAT(missing.status().message(), HasSubstr("image tag not found: "));
 
   // Attachments moved to another repository (COSIGN_REPOSITORY / storage.oci.repository).
   FetchOptions moved;
   moved.repository = oci::Repository{registry->host(), "elsewhere/sigs"};
-  ASSERT_OK_AND_ASSIGN(layers, FetchAttachments(*client, image, digest,
-                                                AttachmentKind::kSignatures, moved));
+  ASSERT_OK_AND_ASSIGN(
+      layers, FetchAttachments(*client, image, digest, AttachmentKind::kSignatures, moved));
   EXPECT_TRUE(layers.empty());
   ASSERT_OK_AND_ASSIGN(oci::Reference where,
                        AttachmentReference(image, digest, AttachmentKind::kAttestations, moved));
-  EXPECT_EQ(where.String(), absl::StrCat(registry->host(), "/elsewhere/sigs:sha256-",
-                                         digest.hex(), ".att"));
+  EXPECT_EQ(where.String(),
+            absl::StrCat(registry->host(), "/elsewhere/sigs:sha256-", digest.hex(), ".att"));
 }
 
 // A registry that serves whatever the test puts in `manifests` / `blobs` and counts requests.
@@ -131,7 +129,8 @@ class HostileRegistry {
  public:
   HostileRegistry() {
     auto s = std::make_unique<httplib::Server>();
-    s->Get(R"(/v2/(.+)/manifests/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+    s->Get(R"(/v2/(.+)/manifests/(.+))", [this](const httplib::Request& req,
+                                                httplib::Response& res) {
       absl::MutexLock lock(&mu_);
       ++manifest_gets_;
       std::string key = req.matches[2];
@@ -143,8 +142,8 @@ class HostileRegistry {
         return;
       }
       // A tag may be served differently on each request (re-pointed mid-way).
-      std::string body = it->second.size() > 1 && manifest_gets_for_[key]++ > 0 ? it->second[1]
-                                                                                : it->second[0];
+      std::string body =
+          it->second.size() > 1 && manifest_gets_for_[key]++ > 0 ? it->second[1] : it->second[0];
       res.set_content(body, std::string(oci::kOciManifestMediaType));
     });
     s->Get(R"(/v2/(.+)/blobs/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -186,7 +185,8 @@ class HostileRegistry {
 };
 
 std::string ManifestWith(const std::vector<oci::Descriptor>& layers) {
-  oci::ImageManifest m(oci::Descriptor(std::string(oci::kOciConfigMediaType), oci::Sha256Of("{}"), 2));
+  oci::ImageManifest m(
+      oci::Descriptor(std::string(oci::kOciConfigMediaType), oci::Sha256Of("{}"), 2));
   m.media_type = std::string(oci::kOciManifestMediaType);
   m.layers = layers;
   return m.Serialize();
@@ -198,7 +198,9 @@ class HostileAttachmentsTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(client_, oci::NewCurlRegistryClient(FastOptions()));
   }
   void TearDown() override { client_.reset(); }
-  oci::Reference Image() { return *oci::Reference::Parse(registry_.host() + "/evil/app@" + digest_.String()); }
+  oci::Reference Image() {
+    return *oci::Reference::Parse(registry_.host() + "/evil/app@" + digest_.String());
+  }
 
   HostileRegistry registry_;
   std::unique_ptr<oci::RegistryClient> client_;
@@ -207,7 +209,8 @@ class HostileAttachmentsTest : public ::testing::Test {
 
 TEST_F(HostileAttachmentsTest, ThousandAndOneLayersRejectedBeforeAnyBlob) {
   std::vector<oci::Descriptor> layers(
-      1001, oci::Descriptor(std::string(oci::kCosignSimpleSigningMediaType), oci::Sha256Of("x"), 1));
+      1001,
+      oci::Descriptor(std::string(oci::kCosignSimpleSigningMediaType), oci::Sha256Of("x"), 1));
   registry_.Manifest(oci::SignatureTag(digest_), {ManifestWith(layers)});
   registry_.Blob(oci::Sha256Of("x").String(), "x");
   EXPECT_THAT(FetchAttachments(*client_, Image(), digest_, AttachmentKind::kSignatures),
@@ -240,8 +243,9 @@ TEST_F(HostileAttachmentsTest, HugeOrMismatchedLayersFailAloneAndTheValidOneStil
 }
 
 TEST_F(HostileAttachmentsTest, IndexWhereAManifestBelongsIsRefused) {
-  registry_.Manifest(oci::SignatureTag(digest_),
-                     {R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})"});
+  registry_.Manifest(
+      oci::SignatureTag(digest_),
+      {R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})"});
   EXPECT_THAT(FetchAttachments(*client_, Image(), digest_, AttachmentKind::kSignatures),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("got an index")));
 }
@@ -249,19 +253,22 @@ TEST_F(HostileAttachmentsTest, IndexWhereAManifestBelongsIsRefused) {
 TEST_F(HostileAttachmentsTest, TagResolvedOnceEvenIfTheRegistryRepointsIt) {
   // CVE-2022-47633: first answer A, then B. Everything after the resolution uses A.
   const std::string a = ManifestWith({});
-  const std::string b = ManifestWith(
-      {oci::Descriptor(std::string(oci::kOciEmptyMediaType), oci::Sha256Of("b"), 1)});
+  const std::string b =
+      ManifestWith({oci::Descriptor(std::string(oci::kOciEmptyMediaType), oci::Sha256Of("b"), 1)});
   registry_.Manifest("latest", {a, b});
   ASSERT_OK_AND_ASSIGN(crypto::PublicKey key,
                        crypto::PublicKey::ParsePem(ReadFixture("cosign/simplesigning/cosign.pub")));
-  auto result = VerifyImage(*client_, *oci::Reference::Parse(registry_.host() + "/evil/app:latest"),
-                            {key});
+  auto result =
+      VerifyImage(*client_, *oci::Reference::Parse(registry_.host() + "/evil/app:latest"), {key});
   EXPECT_EQ(FailureOf(result.status()), Failure::kNoSignatures);
-  ASSERT_OK_AND_ASSIGN(oci::Digest again,
-                       ResolveImageDigest(*client_, *oci::Reference::Parse(registry_.host() + "/evil/app:latest")));
+  ASSERT_OK_AND_ASSIGN(
+      oci::Digest again,
+      ResolveImageDigest(*client_, *oci::Reference::Parse(registry_.host() + "/evil/app:latest")));
   EXPECT_EQ(again, oci::Sha256Of(b));  // the registry did re-point it...
-  ASSERT_OK_AND_ASSIGN(oci::Digest first,
-                       ResolveImageDigest(*client_, *oci::Reference::Parse(registry_.host() + "/evil/app@" + oci::Sha256Of(a).String())));
+  ASSERT_OK_AND_ASSIGN(
+      oci::Digest first,
+      ResolveImageDigest(*client_, *oci::Reference::Parse(registry_.host() + "/evil/app@" +
+                                                          oci::Sha256Of(a).String())));
   EXPECT_EQ(first, oci::Sha256Of(a));  // ...and a digest reference never asks.
 }
 

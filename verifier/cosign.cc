@@ -95,7 +95,8 @@ absl::StatusOr<std::string> CheckStatement(absl::string_view statement,
   } catch (const std::exception&) {
     j = Json(Json::value_t::discarded);
   }
-  if (j.is_discarded() || !j.is_object()) return Fail("invalid in-toto statement: not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    return Fail("invalid in-toto statement: not a JSON object");
   auto type = j.find("_type");
   if (type == j.end() || !type->is_string() ||
       (type->get_ref<const std::string&>() != kStatementV01 &&
@@ -197,16 +198,17 @@ absl::StatusOr<std::vector<VerifiedSignature>> VerifyImageSignatures(
     }
   }
   if (verified.empty()) {
-    return WithFailure(absl::PermissionDeniedError(absl::StrCat("no matching signatures: ",
-                                                                absl::StrJoin(errors, "\n "))),
+    return WithFailure(absl::PermissionDeniedError(
+                           absl::StrCat("no matching signatures: ", absl::StrJoin(errors, "\n "))),
                        Failure::kNoMatchingSignatures);
   }
   return verified;
 }
 
-absl::StatusOr<VerifiedAttestation> VerifyAttestationLayer(
-    const AttachmentLayer& layer, absl::Span<const crypto::PublicKey> keys,
-    const oci::Digest& image_digest, const CheckOptions& options) {
+absl::StatusOr<VerifiedAttestation> VerifyAttestationLayer(const AttachmentLayer& layer,
+                                                           absl::Span<const crypto::PublicKey> keys,
+                                                           const oci::Digest& image_digest,
+                                                           const CheckOptions& options) {
   if (keys.empty()) return absl::InvalidArgumentError("no trusted keys");
   HM_RETURN_IF_ERROR(CheckSignatureAnnotation(layer.descriptor));
   HM_RETURN_IF_ERROR(CheckLayerBytes(layer, options));
@@ -260,11 +262,10 @@ absl::StatusOr<std::vector<VerifiedAttestation>> FilterByPredicateType(
     }
   }
   if (kept.empty()) {
-    return WithFailure(
-        absl::PermissionDeniedError(
-            absl::StrCat("none of the attestations matched the predicate type: ", as_typed,
-                         ", found: ", absl::StrJoin(found, ","))),
-        Failure::kNoMatchingPredicate);
+    return WithFailure(absl::PermissionDeniedError(absl::StrCat(
+                           "none of the attestations matched the predicate type: ", as_typed,
+                           ", found: ", absl::StrJoin(found, ","))),
+                       Failure::kNoMatchingPredicate);
   }
   return kept;
 }

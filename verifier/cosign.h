@@ -121,9 +121,10 @@ absl::StatusOr<std::vector<VerifiedSignature>> VerifyImageSignatures(
 // `invalid payloadType <pt> on envelope. Expected application/vnd.in-toto+json`,
 // `accepted signatures do not match threshold, Found: 0, Expected 1`,
 // `no matching subject digest found`.
-absl::StatusOr<VerifiedAttestation> VerifyAttestationLayer(
-    const AttachmentLayer& layer, absl::Span<const crypto::PublicKey> keys,
-    const oci::Digest& image_digest, const CheckOptions& options = {});
+absl::StatusOr<VerifiedAttestation> VerifyAttestationLayer(const AttachmentLayer& layer,
+                                                           absl::Span<const crypto::PublicKey> keys,
+                                                           const oci::Digest& image_digest,
+                                                           const CheckOptions& options = {});
 
 // VerifyImageAttestations: every layer; `no matching attestations: <errors joined by "\n ">`
 // (kPermissionDenied, Failure::kNoMatchingAttestations) when none passes - also for zero layers,

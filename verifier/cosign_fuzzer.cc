@@ -1,6 +1,7 @@
 // Fuzz target for the cosign checks on hostile attachment layers: the input is split into a
 // signature annotation and a layer blob, verified as a `.sig` layer and as a `.att` layer with a
-// fixed key (Chains' test key, fixtures/cosign/keys/chains-p256.pub). Nothing may crash, and nothing may verify: the seeds are signed with that key, but for another image digest.
+// fixed key (Chains' test key, fixtures/cosign/keys/chains-p256.pub). Nothing may crash, and
+// nothing may verify: the seeds are signed with that key, but for another image digest.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -22,8 +23,8 @@ MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEBOiqYumsujclXOl4CGGdW46tRjs4
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const auto* key = new hallmark::crypto::PublicKey(
-      *hallmark::crypto::PublicKey::ParsePem(kKey));
+  static const auto* key =
+      new hallmark::crypto::PublicKey(*hallmark::crypto::PublicKey::ParsePem(kKey));
   absl::string_view input(reinterpret_cast<const char*>(data), size);
   size_t split = input.find('\n');
   absl::string_view annotation = split == absl::string_view::npos ? "" : input.substr(0, split);

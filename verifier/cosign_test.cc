@@ -31,8 +31,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-const oci::Digest kImage = *oci::Digest::Parse(
-    "sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00");
+const oci::Digest kImage =
+    *oci::Digest::Parse("sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00");
 
 crypto::PublicKey Key(const std::string& fixture) {
   auto key = crypto::PublicKey::ParsePem(ReadFixture(fixture));
@@ -81,7 +81,8 @@ TEST(VerifySignaturesTest, CosignAndContainersImageSignaturesVerify) {
   ASSERT_OK(VerifyImageSignatures({SigLayer("local-chains-key")},
                                   {Key("cosign/keys/chains-p256.pub")}, kImage)
                 .status());
-  const oci::Digest other = oci::Sha256Of(ReadFixture("cosign/simplesigning/key-with-rekor-bundle/manifest.json"));
+  const oci::Digest other =
+      oci::Sha256Of(ReadFixture("cosign/simplesigning/key-with-rekor-bundle/manifest.json"));
   ASSERT_OK(VerifyImageSignatures({SigLayer("key-with-rekor-bundle")},
                                   {Key("cosign/simplesigning/cosign2.pub")}, other)
                 .status());
@@ -103,8 +104,8 @@ TEST(VerifySignaturesTest, NegativeFixturesFailWithCosignsMessages) {
               "no matching signatures: invalid signature when validating ASN.1 encoded signature");
 
   // A signature by another key.
-  result = VerifyImageSignatures({SigLayer("valid")}, {Key("cosign/simplesigning/cosign2.pub")},
-                                 kImage);
+  result =
+      VerifyImageSignatures({SigLayer("valid")}, {Key("cosign/simplesigning/cosign2.pub")}, kImage);
   EXPECT_EQ(FailureOf(result.status()), Failure::kNoMatchingSignatures);
 }
 
@@ -137,10 +138,10 @@ TEST(VerifySignaturesTest, AnnotationProblems) {
   crypto::PublicKey key = Key("cosign/simplesigning/cosign.pub");
   AttachmentLayer layer = SigLayer("valid");
   layer.descriptor.annotations.clear();
-  EXPECT_EQ(VerifyImageSignatures({layer}, {key}, kImage).status().message(),
-            absl::StrCat("no matching signatures: signature layer ",
-                         layer.descriptor.digest.String(),
-                         " is missing \"dev.cosignproject.cosign/signature\" annotation"));
+  EXPECT_EQ(
+      VerifyImageSignatures({layer}, {key}, kImage).status().message(),
+      absl::StrCat("no matching signatures: signature layer ", layer.descriptor.digest.String(),
+                   " is missing \"dev.cosignproject.cosign/signature\" annotation"));
 
   layer = SigLayer("valid");
   layer.descriptor.annotations[std::string(oci::kCosignSignatureAnnotation)] = "MEU*CIQ";
@@ -155,8 +156,8 @@ TEST(VerifySignaturesTest, WantedAnnotationsComeFromOptional) {
   crypto::PublicKey key = Key("cosign/simplesigning/cosign.pub");
   CheckOptions options;
   options.annotations = {{"creator", "containers/image 5.21.2-dev"}};
-  ASSERT_OK(VerifyImageSignatures({SigLayer("valid-skopeo-with-tag")}, {key}, kImage, options)
-                .status());
+  ASSERT_OK(
+      VerifyImageSignatures({SigLayer("valid-skopeo-with-tag")}, {key}, kImage, options).status());
   options.annotations = {{"creator", "someone else"}};
   EXPECT_EQ(VerifyImageSignatures({SigLayer("valid-skopeo-with-tag")}, {key}, kImage, options)
                 .status()
@@ -188,10 +189,10 @@ TEST(VerifySignaturesTest, MovedRekorBundleGivesNothing) {
   layer.descriptor.annotations[std::string(oci::kCosignBundleAnnotation)] =
       donor.descriptor.annotations[std::string(oci::kCosignBundleAnnotation)];
   ASSERT_FALSE(layer.descriptor.annotations[std::string(oci::kCosignBundleAnnotation)].empty());
-  EXPECT_EQ(FailureOf(VerifyImageSignatures({layer}, {Key("cosign/simplesigning/cosign.pub")},
-                                            kImage)
-                          .status()),
-            Failure::kNoMatchingSignatures);
+  EXPECT_EQ(
+      FailureOf(VerifyImageSignatures({layer}, {Key("cosign/simplesigning/cosign.pub")}, kImage)
+                    .status()),
+      Failure::kNoMatchingSignatures);
 }
 
 TEST(VerifySignaturesTest, LimitsOnLayersAndSizes) {
@@ -216,12 +217,13 @@ TEST(VerifySignaturesTest, LimitsOnLayersAndSizes) {
 
 TEST(VerifySignaturesTest, CosignVerifyOutputShape) {
   crypto::PublicKey key = Key("cosign/simplesigning/cosign.pub");
-  ASSERT_OK_AND_ASSIGN(auto ok, VerifyImageSignatures({SigLayer("valid"), SigLayer("valid-skopeo-with-tag")},
-                                                      {key}, kImage));
-  EXPECT_EQ(CosignVerifyOutput(ok),
-            absl::StrCat("[", ReadFixture("cosign/simplesigning/valid/payload.json"), ",",
-                         ReadFixture("cosign/simplesigning/valid-skopeo-with-tag/payload.json"),
-                         "]"));
+  ASSERT_OK_AND_ASSIGN(
+      auto ok,
+      VerifyImageSignatures({SigLayer("valid"), SigLayer("valid-skopeo-with-tag")}, {key}, kImage));
+  EXPECT_EQ(
+      CosignVerifyOutput(ok),
+      absl::StrCat("[", ReadFixture("cosign/simplesigning/valid/payload.json"), ",",
+                   ReadFixture("cosign/simplesigning/valid-skopeo-with-tag/payload.json"), "]"));
 }
 
 // --- Attestations ---
@@ -252,10 +254,10 @@ TEST(VerifyAttestationsTest, CosignStyleAttestationsVerify) {
 TEST(VerifyAttestationsTest, OtherPredicateNeverSatisfiesType) {
   // CVE-2022-35929: valid attestations of other types do not satisfy --type slsaprovenance.
   crypto::PublicKey key = Key("cosign/keys/chains-p256.pub");
-  ASSERT_OK_AND_ASSIGN(
-      std::vector<VerifiedAttestation> ok,
-      VerifyImageAttestations({AttLayer(Envelope("custom"), "x"), AttLayer(Envelope("codereview"), "x")},
-                              {key}, kImage));
+  ASSERT_OK_AND_ASSIGN(std::vector<VerifiedAttestation> ok,
+                       VerifyImageAttestations({AttLayer(Envelope("custom"), "x"),
+                                                AttLayer(Envelope("codereview"), "x")},
+                                               {key}, kImage));
   auto filtered = FilterByPredicateType(ok, "https://slsa.dev/provenance/v0.2", "slsaprovenance");
   EXPECT_EQ(filtered.status().message(),
             "none of the attestations matched the predicate type: slsaprovenance, found: "
@@ -267,8 +269,8 @@ TEST(VerifyAttestationsTest, OtherPredicateNeverSatisfiesType) {
 
 TEST(VerifyAttestationsTest, NegativeEnvelopes) {
   crypto::PublicKey key = Key("cosign/keys/chains-p256.pub");
-  auto wrong_subject = VerifyImageAttestations(
-      {AttLayer(Envelope("NEGATIVE-wrong-subject"), "x")}, {key}, kImage);
+  auto wrong_subject =
+      VerifyImageAttestations({AttLayer(Envelope("NEGATIVE-wrong-subject"), "x")}, {key}, kImage);
   EXPECT_EQ(wrong_subject.status().message(),
             "no matching attestations: no matching subject digest found");
   EXPECT_EQ(FailureOf(wrong_subject.status()), Failure::kNoMatchingAttestations);
@@ -298,11 +300,11 @@ TEST(VerifyAttestationsTest, NegativeEnvelopes) {
 
 TEST(VerifyAttestationsTest, MalformedStatementsSignedWithTheRightKey) {
   // GHSA-w6c6-c85g-mmv6: a valid DSSE signature over something that is not a proper Statement.
-  ASSERT_OK_AND_ASSIGN(crypto::PrivateKey signer,
-                       crypto::LoadCosignKey(ReadFixture("cosign/keys/chains-p256.key"),
-                                             SecretData("p")));
-  const std::string good_subject = absl::StrCat(
-      R"("subject":[{"name":"r/x","digest":{"sha256":")", kImage.hex(), R"("}}])");
+  ASSERT_OK_AND_ASSIGN(
+      crypto::PrivateKey signer,
+      crypto::LoadCosignKey(ReadFixture("cosign/keys/chains-p256.key"), SecretData("p")));
+  const std::string good_subject =
+      absl::StrCat(R"("subject":[{"name":"r/x","digest":{"sha256":")", kImage.hex(), R"("}}])");
   struct Case {
     std::string statement;
     std::string error;

@@ -13,7 +13,8 @@
 
 namespace hallmark::verifier {
 
-inline constexpr absl::string_view kCustomPredicateType = "https://cosign.sigstore.dev/attestation/v1";
+inline constexpr absl::string_view kCustomPredicateType =
+    "https://cosign.sigstore.dev/attestation/v1";
 
 // ResolvePredicateType: custom -> https://cosign.sigstore.dev/attestation/v1,
 // slsaprovenance / slsaprovenance02 -> https://slsa.dev/provenance/v0.2,

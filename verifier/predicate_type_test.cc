@@ -13,9 +13,12 @@ using ::hallmark::testing::StatusIs;
 TEST(PredicateTypeTest, CosignShortcuts) {
   EXPECT_THAT(ResolvePredicateType("custom"),
               IsOkAndHolds("https://cosign.sigstore.dev/attestation/v1"));
-  EXPECT_THAT(ResolvePredicateType("slsaprovenance"), IsOkAndHolds("https://slsa.dev/provenance/v0.2"));
-  EXPECT_THAT(ResolvePredicateType("slsaprovenance02"), IsOkAndHolds("https://slsa.dev/provenance/v0.2"));
-  EXPECT_THAT(ResolvePredicateType("slsaprovenance1"), IsOkAndHolds("https://slsa.dev/provenance/v1"));
+  EXPECT_THAT(ResolvePredicateType("slsaprovenance"),
+              IsOkAndHolds("https://slsa.dev/provenance/v0.2"));
+  EXPECT_THAT(ResolvePredicateType("slsaprovenance02"),
+              IsOkAndHolds("https://slsa.dev/provenance/v0.2"));
+  EXPECT_THAT(ResolvePredicateType("slsaprovenance1"),
+              IsOkAndHolds("https://slsa.dev/provenance/v1"));
   EXPECT_THAT(ResolvePredicateType("spdxjson"), IsOkAndHolds("https://spdx.dev/Document"));
   EXPECT_THAT(ResolvePredicateType("cyclonedx"), IsOkAndHolds("https://cyclonedx.org/bom"));
   EXPECT_THAT(ResolvePredicateType("link"), IsOkAndHolds("https://in-toto.io/Link/v1"));

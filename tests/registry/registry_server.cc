@@ -63,8 +63,8 @@ struct Grant {
 
 TestImage MakeTestImage(absl::string_view seed) {
   // Bytes that start like a gzip member; registries store layers without looking inside.
-  std::string layer = absl::StrCat(std::string("\x1f\x8b\x08\x00", 4), "hallmark test layer ",
-                                   seed, std::string(64, '\0'));
+  std::string layer = absl::StrCat(std::string("\x1f\x8b\x08\x00", 4), "hallmark test layer ", seed,
+                                   std::string(64, '\0'));
   const oci::Digest layer_digest = DigestOf(layer);
   std::string config = absl::StrCat(
       R"({"architecture":"amd64","os":"linux","config":{"Labels":{"seed":")", seed,
@@ -168,10 +168,10 @@ absl::Status RegistryServer::WriteConfig() {
 absl::Status RegistryServer::StartTokenServer() {
   token_key_path_ = dir_ + "/token-key.pem";
   const std::string cert_path = dir_ + "/token-cert.pem";
-  HM_RETURN_IF_ERROR(Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                          token_key_path_, "-out", cert_path, "-days", "2", "-subj",
-                          "/CN=hallmark-test-token-issuer"})
-                         .status());
+  HM_RETURN_IF_ERROR(
+      Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", token_key_path_,
+           "-out", cert_path, "-days", "2", "-subj", "/CN=hallmark-test-token-issuer"})
+          .status());
   HM_ASSIGN_OR_RETURN(CommandResult der,
                       Run({"openssl", "x509", "-in", cert_path, "-outform", "DER"}));
   token_cert_b64_ = Base64Encode(der.out);
@@ -182,7 +182,7 @@ absl::Status RegistryServer::StartTokenServer() {
   const std::string cert_b64 = token_cert_b64_;
   std::shared_ptr<std::atomic<int>> counter = token_requests_;
   http->Get("/token", [options, key_path, cert_b64, counter](const httplib::Request& req,
-                                                            httplib::Response& res) {
+                                                             httplib::Response& res) {
     counter->fetch_add(1);
     std::string user;
     bool authenticated = false;
@@ -268,8 +268,8 @@ absl::StatusOr<SecretData> RegistryServer::PushAuthorization(absl::string_view r
   if (options_.auth == RegistryServerOptions::Auth::kHtpasswd) return SecretData(basic);
   HM_ASSIGN_OR_RETURN(auto http, net::CurlHttpClient::New());
   net::HttpRequest token_request;
-  token_request.url = absl::StrCat(token_realm_, "?service=", kService, "&scope=repository:",
-                                   repository, ":pull,push,delete");
+  token_request.url = absl::StrCat(token_realm_, "?service=", kService,
+                                   "&scope=repository:", repository, ":pull,push,delete");
   token_request.authorization = SecretData(basic);
   HM_ASSIGN_OR_RETURN(net::HttpResponse r, http->Do(token_request));
   HM_RETURN_IF_ERROR(net::HttpStatusToStatus(r, "registry helper: token"));
@@ -291,8 +291,7 @@ absl::Status RegistryServer::DeleteBlob(absl::string_view repository, const oci:
 }
 
 absl::StatusOr<TestImage> RegistryServer::PushImage(absl::string_view repository,
-                                                    absl::string_view tag,
-                                                    absl::string_view seed) {
+                                                    absl::string_view tag, absl::string_view seed) {
   TestImage image = MakeTestImage(seed);
   HM_ASSIGN_OR_RETURN(auto http, net::CurlHttpClient::New());
   HM_ASSIGN_OR_RETURN(SecretData authorization, PushAuthorization(repository));
@@ -308,9 +307,9 @@ absl::StatusOr<TestImage> RegistryServer::PushImage(absl::string_view repository
     HM_RETURN_IF_ERROR(net::HttpStatusToStatus(r, absl::StrCat("PushImage: ", url)));
     return r;
   };
-  for (const auto& [blob, digest] : {std::pair<const std::string*, const oci::Digest*>{
-                                         &image.layer, &image.layer_digest},
-                                     {&image.config, &image.config_digest}}) {
+  for (const auto& [blob, digest] :
+       {std::pair<const std::string*, const oci::Digest*>{&image.layer, &image.layer_digest},
+        {&image.config, &image.config_digest}}) {
     HM_ASSIGN_OR_RETURN(
         net::HttpResponse started,
         send(net::Method::kPost, Url(absl::StrCat("/v2/", repository, "/blobs/uploads/")), "", ""));
@@ -322,8 +321,8 @@ absl::StatusOr<TestImage> RegistryServer::PushImage(absl::string_view repository
         send(net::Method::kPut, location, *blob, "application/octet-stream").status());
   }
   HM_RETURN_IF_ERROR(send(net::Method::kPut,
-                          Url(absl::StrCat("/v2/", repository, "/manifests/", tag)),
-                          image.manifest, image.manifest_type)
+                          Url(absl::StrCat("/v2/", repository, "/manifests/", tag)), image.manifest,
+                          image.manifest_type)
                          .status());
   return image;
 }

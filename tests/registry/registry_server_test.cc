@@ -39,8 +39,8 @@ TEST(RegistryServerTest, AnonymousPushAndPull) {
   ASSERT_OK_AND_ASSIGN(auto registry, RegistryServer::Start());
   EXPECT_THAT(registry->host(), HasSubstr("127.0.0.1:"));
   ASSERT_OK_AND_ASSIGN(TestImage image, registry->PushImage("demo/app", "v1"));
-  net::HttpResponse r = Get(registry->Url("/v2/demo/app/manifests/v1"),
-                            "application/vnd.oci.image.manifest.v1+json");
+  net::HttpResponse r =
+      Get(registry->Url("/v2/demo/app/manifests/v1"), "application/vnd.oci.image.manifest.v1+json");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, image.manifest);
   r = Get(registry->Url(absl::StrCat("/v2/demo/app/blobs/", image.layer_digest.String())));
