@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "net/curl_http_client.h"
 #include "oci/content_digest.h"
+#include "oci/curl_registry_client.h"
 #include "oci/manifest.h"
 #include "oci/media_types.h"
 #include "oci/reference.h"
@@ -268,6 +269,33 @@ TEST(TokenRegistryTest, TokenFetchedOncePerScopeAndReused) {
   ASSERT_OK_AND_ASSIGN(auto anonymous, RegistryClient::New(*http, FastOptions()));
   EXPECT_THAT(anonymous->Resolve(ref),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("refused anonymous access")));
+}
+
+TEST(TokenRegistryTest, HttpsRealmNeedsTheCustomCaBundle) {
+  RegistryServerOptions options;
+  options.auth = RegistryServerOptions::Auth::kToken;
+  options.users = {{"dave", "pass"}};
+  options.token_over_https = true;
+  ASSERT_OK_AND_ASSIGN(auto registry, RegistryServer::Start(options));
+  EXPECT_THAT(registry->token_realm(), ::testing::StartsWith("https://127.0.0.1:"));
+  ASSERT_OK_AND_ASSIGN(TestImage image, registry->PushImage("private/app", "v1"));
+  Reference ref = *Reference::Parse(registry->host() + "/private/app:v1");
+
+  RegistryClientOptions o = FastOptions();
+  o.keychain = KeychainFor(*registry, "dave", "pass");
+  RegistryTransportOptions trusted;
+  trusted.ca_file = registry->ca_file();
+  ASSERT_OK_AND_ASSIGN(auto client, NewCurlRegistryClient(o, trusted));
+  ASSERT_OK_AND_ASSIGN(Descriptor d, client->Resolve(ref));
+  EXPECT_EQ(d.digest, image.digest);
+
+  // The system trust store does not know the test CA: the token request fails, clearly.
+  ASSERT_OK_AND_ASSIGN(auto untrusted, NewCurlRegistryClient(o));
+  auto refused = untrusted->Resolve(ref);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("getting a token for " + registry->host())));
+  EXPECT_THAT(NewCurlRegistryClient(o, RegistryTransportOptions{"/nonexistent/ca.pem"}),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(TokenRegistryTest, DockerConfigFileCredentials) {

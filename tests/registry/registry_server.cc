@@ -176,13 +176,12 @@ absl::Status RegistryServer::StartTokenServer() {
                       Run({"openssl", "x509", "-in", cert_path, "-outform", "DER"}));
   token_cert_b64_ = Base64Encode(der.out);
 
-  auto http = std::make_unique<httplib::Server>();
   const RegistryServerOptions options = options_;
   const std::string key_path = token_key_path_;
   const std::string cert_b64 = token_cert_b64_;
   std::shared_ptr<std::atomic<int>> counter = token_requests_;
-  http->Get("/token", [options, key_path, cert_b64, counter](const httplib::Request& req,
-                                                             httplib::Response& res) {
+  httplib::Server::Handler handler = [options, key_path, cert_b64, counter](
+                                         const httplib::Request& req, httplib::Response& res) {
     counter->fetch_add(1);
     std::string user;
     bool authenticated = false;
@@ -246,8 +245,37 @@ absl::Status RegistryServer::StartTokenServer() {
                            {"access_token", token},
                            {"expires_in", absl::ToInt64Seconds(options.token_lifetime)}};
     res.set_content(body.dump(), "application/json");
-  });
-  HM_ASSIGN_OR_RETURN(token_server_, net::testing::HttpTestServer::Start(std::move(http)));
+  };
+  if (!options_.token_over_https) {
+    auto http = std::make_unique<httplib::Server>();
+    http->Get("/token", handler);
+    HM_ASSIGN_OR_RETURN(token_server_, net::testing::HttpTestServer::Start(std::move(http)));
+    token_realm_ = token_server_->Url("/token");
+    return absl::OkStatus();
+  }
+  // HTTPS: a CA and a server certificate for IP:127.0.0.1, then the same handler on an SSLServer.
+  const std::string ca_key = dir_ + "/realm-ca.key";
+  ca_file_ = dir_ + "/realm-ca.pem";
+  const std::string key = dir_ + "/realm.key";
+  const std::string csr = dir_ + "/realm.csr";
+  const std::string cert = dir_ + "/realm.pem";
+  const std::string ext = dir_ + "/realm.ext";
+  HM_RETURN_IF_ERROR(Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                          "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca_key, "-out", ca_file_,
+                          "-days", "2", "-subj", "/CN=hallmark-test-realm-ca"})
+                         .status());
+  HM_RETURN_IF_ERROR(Run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                          "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"})
+                         .status());
+  HM_RETURN_IF_ERROR(
+      WriteFileAtomic(ext, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", 0600));
+  HM_RETURN_IF_ERROR(Run({"openssl", "x509", "-req", "-in", csr, "-CA", ca_file_, "-CAkey", ca_key,
+                          "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext})
+                         .status());
+  auto https = std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str());
+  https->Get("/token", handler);
+  HM_ASSIGN_OR_RETURN(token_server_,
+                      net::testing::HttpTestServer::Start(std::move(https), /*https=*/true));
   token_realm_ = token_server_->Url("/token");
   return absl::OkStatus();
 }
@@ -266,7 +294,9 @@ absl::StatusOr<SecretData> RegistryServer::PushAuthorization(absl::string_view r
   const auto& [user, password] = *options_.users.begin();
   std::string basic = absl::StrCat("Basic ", Base64Encode(absl::StrCat(user, ":", password)));
   if (options_.auth == RegistryServerOptions::Auth::kHtpasswd) return SecretData(basic);
-  HM_ASSIGN_OR_RETURN(auto http, net::CurlHttpClient::New());
+  net::CurlHttpClientOptions http_options;
+  http_options.tls.ca_file = ca_file_;  // "" unless the realm is HTTPS
+  HM_ASSIGN_OR_RETURN(auto http, net::CurlHttpClient::New(http_options));
   net::HttpRequest token_request;
   token_request.url = absl::StrCat(token_realm_, "?service=", kService,
                                    "&scope=repository:", repository, ":pull,push,delete");

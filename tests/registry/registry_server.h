@@ -51,6 +51,10 @@ struct RegistryServerOptions {
   // Token variant: anonymous token requests get pull access (else they are refused with 401).
   bool anonymous_pull = false;
   absl::Duration token_lifetime = absl::Minutes(5);
+  // Token variant: serve the realm over HTTPS with a certificate for IP:127.0.0.1 issued by a
+  // throwaway CA (made with the openssl CLI; its PEM is at ca_file()), for tests of custom CA
+  // bundles. The registry itself stays plain HTTP (it is loopback).
+  bool token_over_https = false;
 };
 
 // A small OCI image made by MakeTestImage: one layer, its config and the manifest.
@@ -86,6 +90,8 @@ class RegistryServer {
   const std::string& storage_dir() const { return storage_dir_; }
   // Token variant: the realm URL, and how many token requests were answered (any outcome).
   const std::string& token_realm() const { return token_realm_; }
+  // ca_file: the CA that issued the HTTPS token realm's certificate ("" unless token_over_https).
+  const std::string& ca_file() const { return ca_file_; }
   int token_requests() const { return token_requests_->load(); }
 
   // DockerConfigJson: a config.json granting `user` (its password from the options) on this
@@ -123,6 +129,7 @@ class RegistryServer {
   std::string token_realm_;
   std::string token_key_path_;
   std::string token_cert_b64_;
+  std::string ca_file_;
   std::shared_ptr<std::atomic<int>> token_requests_ = std::make_shared<std::atomic<int>>(0);
   std::unique_ptr<net::testing::HttpTestServer> token_server_;
   std::unique_ptr<hallmark::testing::BackgroundProcess> process_;
