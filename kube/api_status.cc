@@ -135,8 +135,7 @@ absl::Status ErrorFromStatusObject(const nlohmann::json& status, absl::string_vi
 std::optional<ApiErrorInfo> GetApiErrorInfo(const absl::Status& status) {
   auto payload = status.GetPayload(kPayloadUrl);
   if (!payload) return std::nullopt;
-  std::vector<std::string> parts =
-      absl::StrSplit(std::string(*payload), absl::MaxSplits(' ', 2));
+  std::vector<std::string> parts = absl::StrSplit(std::string(*payload), absl::MaxSplits(' ', 2));
   if (parts.size() != 3) return std::nullopt;
   ApiErrorInfo info;
   int64_t retry_ms = -1;

@@ -36,8 +36,8 @@ namespace hallmark::kube {
 
 // ApiErrorInfo: what the server said, beyond the absl code.
 struct ApiErrorInfo {
-  int http_code = 0;       // 404, 410, ... (0: not from an API answer)
-  std::string reason;      // "NotFound", "Expired", "" when the server sent none
+  int http_code = 0;   // 404, 410, ... (0: not from an API answer)
+  std::string reason;  // "NotFound", "Expired", "" when the server sent none
   // Retry-After of the response (seconds form or HTTP date), or details.retryAfterSeconds.
   std::optional<absl::Duration> retry_after;
 };

@@ -58,9 +58,9 @@ TEST(ApiStatusTest, MapsEveryDocumentedCode) {
 }
 
 TEST(ApiStatusTest, MessageCarriesTheServersWordsAndTheCode) {
-  absl::Status s = ErrorFromResponse(
-      StatusResponse(404, "NotFound", "pipelineruns.tekton.dev \"x\" not found"),
-      "GET pipelineruns.tekton.dev ci/x", absl::Now());
+  absl::Status s =
+      ErrorFromResponse(StatusResponse(404, "NotFound", "pipelineruns.tekton.dev \"x\" not found"),
+                        "GET pipelineruns.tekton.dev ci/x", absl::Now());
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound,
                           AllOf(HasSubstr("GET pipelineruns.tekton.dev ci/x: "),
                                 HasSubstr("pipelineruns.tekton.dev \"x\" not found"),
@@ -107,13 +107,15 @@ TEST(ApiStatusTest, HugeServerMessageIsCut) {
 }
 
 TEST(ApiStatusTest, WatchErrorEventStatus) {
-  nlohmann::json status = {{"kind", "Status"},        {"apiVersion", "v1"},
-                           {"status", "Failure"},     {"reason", "Expired"},
+  nlohmann::json status = {{"kind", "Status"},
+                           {"apiVersion", "v1"},
+                           {"status", "Failure"},
+                           {"reason", "Expired"},
                            {"message", "too old resource version: 2 (103)"},
                            {"code", 410}};
   absl::Status s = ErrorFromStatusObject(status, "WATCH taskruns.tekton.dev");
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kOutOfRange,
-                          HasSubstr("too old resource version: 2 (103)")));
+  EXPECT_THAT(
+      s, StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("too old resource version: 2 (103)")));
   EXPECT_TRUE(IsResourceExpired(s));
 
   status["code"] = 500;

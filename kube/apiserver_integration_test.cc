@@ -55,8 +55,8 @@ class ApiServer {
                                           std::vector<std::string> extra_args = {}) {
     auto server = std::unique_ptr<ApiServer>(new ApiServer());
     server->dir_ = TempDir();
-    std::vector<std::string> argv = {RunfilePath("tests/apiserver/hallmark-apiserver"),
-                                     "--listen", "127.0.0.1:0"};
+    std::vector<std::string> argv = {RunfilePath("tests/apiserver/hallmark-apiserver"), "--listen",
+                                     "127.0.0.1:0"};
     if (tls) {
       argv.push_back("--tls-self-signed");
       argv.push_back(server->dir_ + "/pki");
@@ -151,10 +151,10 @@ std::unique_ptr<HttpKubeClient> PlainClient(const ApiServer& server, ClientOptio
 }
 
 void CreateNamespace(KubeClient& client, const std::string& ns) {
-  ASSERT_THAT(client.Create(Namespaces(), "", {{"apiVersion", "v1"},
-                                               {"kind", "Namespace"},
-                                               {"metadata", {{"name", ns}}}}),
-              IsOk());
+  ASSERT_THAT(
+      client.Create(Namespaces(), "",
+                    {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}}),
+      IsOk());
 }
 
 nlohmann::json TaskRun(const std::string& name, bool done = false) {
@@ -247,9 +247,9 @@ TEST(ApiServerIntegrationTest, GetListPaginationAndNotFound) {
   ASSERT_OK_AND_ASSIGN(nlohmann::json run, client->Get(TaskRunsV1(), "ci", "run-3"));
   EXPECT_EQ(MetaName(run), "run-3");
   EXPECT_FALSE(MetaUid(run).empty());
-  EXPECT_THAT(client->Get(TaskRunsV1(), "ci", "nope"),
-              StatusIs(absl::StatusCode::kNotFound,
-                       HasSubstr("taskruns.tekton.dev \"nope\" not found")));
+  EXPECT_THAT(
+      client->Get(TaskRunsV1(), "ci", "nope"),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("taskruns.tekton.dev \"nope\" not found")));
 
   server->ClearRequests();
   PagerOptions pager;
@@ -323,15 +323,16 @@ TEST(ApiServerIntegrationTest, StaleResourceVersionPatchesAreConflicts) {
 
   // The same precondition is stale now: merge patch and JSON patch both get 409 -> kAborted.
   EXPECT_THAT(client->Patch(TaskRunsV1(), "ci", "r", PatchType::kMerge,
-                            R"({"metadata":{"annotations":{"chains.tekton.dev/retries":"1"}}})",
-                            o),
+                            R"({"metadata":{"annotations":{"chains.tekton.dev/retries":"1"}}})", o),
               StatusIs(absl::StatusCode::kAborted,
                        HasSubstr("Operation cannot be fulfilled on taskruns.tekton.dev \"r\": the "
                                  "object has been modified")));
-  EXPECT_THAT(client->Patch(TaskRunsV1(), "ci", "r", PatchType::kJson,
-                            R"([{"op":"add","path":"/metadata/annotations/chains.tekton.dev~1retries","value":"1"}])",
-                            o),
-              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(
+      client->Patch(
+          TaskRunsV1(), "ci", "r", PatchType::kJson,
+          R"([{"op":"add","path":"/metadata/annotations/chains.tekton.dev~1retries","value":"1"}])",
+          o),
+      StatusIs(absl::StatusCode::kAborted));
   // A failing JSON patch operation is the server's 422.
   EXPECT_THAT(client->Patch(TaskRunsV1(), "ci", "r", PatchType::kJson,
                             R"([{"op":"test","path":"/metadata/name","value":"other"}])"),
@@ -421,8 +422,7 @@ TEST(ApiServerIntegrationTest, HttpsTokenRotationMidRun) {
   kc.path = dir + "/config";
   ASSERT_OK_AND_ASSIGN(Config config, KubeconfigConfig(kc));
   EXPECT_EQ(config.default_namespace, "ci");
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpKubeClient> client,
-                       HttpKubeClient::New(config, Fast()));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpKubeClient> client, HttpKubeClient::New(config, Fast()));
   CreateNamespace(*client, "ci");
   CreateRun(*client, "ci", "a");
 
@@ -464,8 +464,8 @@ TEST(ApiServerIntegrationTest, WatchResumesWithoutLossOrDuplicatesAcrossCloses) 
   Seen seen;
   InformerOptions o = RunInformer();
   o.min_watch_timeout = absl::Seconds(1);  // the server ends each watch after 1-2 s
-  ASSERT_OK_AND_ASSIGN(auto informer, Informer<RunInfo>::New(*client, o, ProjectRun,
-                                                             seen.Handlers()));
+  ASSERT_OK_AND_ASSIGN(auto informer,
+                       Informer<RunInfo>::New(*client, o, ProjectRun, seen.Handlers()));
   ASSERT_THAT(informer->Start(), IsOk());
   ASSERT_TRUE(informer->WaitForSync(absl::Seconds(10)));
 
@@ -526,14 +526,14 @@ TEST_P(RelistTest, ExpiredWatchRelistsAndTurnsMissingObjectsIntoDeletes) {
   o.backoff.initial = absl::Milliseconds(600);  // room to change things while it backs off
   o.backoff.cap = absl::Milliseconds(600);
   o.backoff.jitter = 0;
-  ASSERT_OK_AND_ASSIGN(auto informer, Informer<RunInfo>::New(*client, o, ProjectRun,
-                                                             seen.Handlers()));
+  ASSERT_OK_AND_ASSIGN(auto informer,
+                       Informer<RunInfo>::New(*client, o, ProjectRun, seen.Handlers()));
   ASSERT_THAT(informer->Start(), IsOk());
   ASSERT_TRUE(informer->WaitForSync(absl::Seconds(10)));
 
   // Cut the watch (its next attempt fails), change things, and compact the history it needs.
-  server->AddFault({{"path", "/apis/tekton.dev/v1/taskruns"}, {"verb", "watch"}, {"code", 503},
-                    {"count", 1}});
+  server->AddFault(
+      {{"path", "/apis/tekton.dev/v1/taskruns"}, {"verb", "watch"}, {"code", 503}, {"count", 1}});
   server->Knob(net::Method::kPost, "drop-watches");
   absl::SleepFor(absl::Milliseconds(200));
   ASSERT_THAT(client->Delete(TaskRunsV1(), "ci", "gone"), IsOk());
@@ -557,9 +557,9 @@ TEST_P(RelistTest, ExpiredWatchRelistsAndTurnsMissingObjectsIntoDeletes) {
     std::string q = Query(r);
     std::string rv_label = " consistent";  // no resourceVersion: the newest data
     if (size_t p = q.find("resourceVersion="); p != std::string::npos) {
-      std::string rv = q.substr(p + 16, q.find('&', p) == std::string::npos
-                                            ? std::string::npos
-                                            : q.find('&', p) - p - 16);
+      std::string rv =
+          q.substr(p + 16, q.find('&', p) == std::string::npos ? std::string::npos
+                                                               : q.find('&', p) - p - 16);
       rv_label = rv == "0" ? " any" : " at-rv";
     }
     trail.push_back(absl::StrCat(r["verb"].get<std::string>(), " ", r["status"].get<int>(),
@@ -590,8 +590,8 @@ TEST(ApiServerIntegrationTest, InformerWithNamespaceFilterRequestsOnlyThoseNames
   Seen seen;
   InformerOptions o = RunInformer();
   o.namespaces = {"team-a", "team-c"};
-  ASSERT_OK_AND_ASSIGN(auto informer, Informer<RunInfo>::New(*client, o, ProjectRun,
-                                                             seen.Handlers()));
+  ASSERT_OK_AND_ASSIGN(auto informer,
+                       Informer<RunInfo>::New(*client, o, ProjectRun, seen.Handlers()));
   ASSERT_THAT(informer->Start(), IsOk());
   ASSERT_TRUE(informer->WaitForSync(absl::Seconds(10)));
   CreateRun(*client, "team-b", "late");
@@ -627,10 +627,9 @@ TEST(ApiServerIntegrationTest, EventsAreCreatedOnRuns) {
   CreateRun(*client, "ci", "a");
   ASSERT_OK_AND_ASSIGN(nlohmann::json run, client->Get(TaskRunsV1(), "ci", "a"));
   ASSERT_OK_AND_ASSIGN(auto recorder, EventRecorder::New(*client, "hallmark-agent", "pod-1"));
-  ASSERT_OK_AND_ASSIGN(std::string name,
-                       recorder->Record(ObjectReference::For(TaskRunsV1(), run),
-                                        EventType::kWarning, "SigningFailed",
-                                        "no cosign.key in signing-secrets"));
+  ASSERT_OK_AND_ASSIGN(std::string name, recorder->Record(ObjectReference::For(TaskRunsV1(), run),
+                                                          EventType::kWarning, "SigningFailed",
+                                                          "no cosign.key in signing-secrets"));
   ASSERT_OK_AND_ASSIGN(nlohmann::json event, client->Get(CoreEvents(), "ci", name));
   EXPECT_EQ(event["involvedObject"]["uid"], MetaUid(run));
   EXPECT_EQ(event["involvedObject"]["kind"], "TaskRun");

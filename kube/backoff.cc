@@ -24,11 +24,7 @@ absl::Status ValidateBackoffOptions(const BackoffOptions& o) {
 }
 
 Backoff::Backoff(const BackoffOptions& options, const Clock& clock, uint64_t seed)
-    : options_(options),
-      clock_(clock),
-      current_(options.initial),
-      lcg_(seed),
-      seeded_(seed != 0) {}
+    : options_(options), clock_(clock), current_(options.initial), lcg_(seed), seeded_(seed != 0) {}
 
 absl::Duration Backoff::Next() {
   absl::Time now = clock_.Now();

@@ -105,8 +105,7 @@ absl::StatusOr<Config> InClusterConfig(const InClusterOptions& options) {
   std::string dir(absl::StripSuffix(options.service_account_dir, "/"));
   config.token_file = absl::StrCat(dir, "/token");
   HM_RETURN_IF_ERROR(ReadTokenFile(config.token_file).status());
-  HM_ASSIGN_OR_RETURN(config.ca_pem,
-                      ReadReferenced(absl::StrCat(dir, "/ca.crt"), "in-cluster CA"));
+  HM_ASSIGN_OR_RETURN(config.ca_pem, ReadReferenced(absl::StrCat(dir, "/ca.crt"), "in-cluster CA"));
   if (std::optional<std::string> ns = Env(options.getenv, "POD_NAMESPACE"); ns && !ns->empty()) {
     config.default_namespace = *ns;
   } else if (absl::StatusOr<std::string> file = ReadFile(absl::StrCat(dir, "/namespace"), 1024);

@@ -89,9 +89,9 @@ contexts:
   context: {cluster: only-second}
 )";
   ASSERT_OK_AND_ASSIGN(auto sel, SelectKubeconfig({{"/x/1", first}, {"/y/2", second}}, ""));
-  EXPECT_EQ(sel.context, "a");                  // first non-empty current-context
-  EXPECT_EQ(sel.server, "https://first:1");     // first file defining "shared"
-  EXPECT_EQ(sel.user, "");                      // no user: anonymous
+  EXPECT_EQ(sel.context, "a");               // first non-empty current-context
+  EXPECT_EQ(sel.server, "https://first:1");  // first file defining "shared"
+  EXPECT_EQ(sel.user, "");                   // no user: anonymous
   ASSERT_OK_AND_ASSIGN(sel, SelectKubeconfig({{"/x/1", first}, {"/y/2", second}}, "b"));
   EXPECT_EQ(sel.server, "https://second:3");
 }
@@ -193,8 +193,7 @@ TEST(KubeconfigTest, ValidationErrors) {
   } cases[] = {
       {"clusters: []\n", "", "no context chosen"},
       {"current-context: x\n", "", "context \"x\" not found"},
-      {"current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\n", "",
-       "cluster \"k\""},
+      {"current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\n", "", "cluster \"k\""},
       {"current-context: c\ncontexts: [{name: c, context: {}}]\n", "", "names no cluster"},
       {"current-context: c\nclusters: [{name: k, cluster: {}}]\ncontexts: [{name: c, context: "
        "{cluster: k}}]\n",
@@ -213,7 +212,8 @@ TEST(KubeconfigTest, ValidationErrors) {
        "[{name: c, context: {cluster: k, user: u}}]\nusers: [{name: u, user: "
        "{client-certificate: c.pem, client-certificate-data: eA==, client-key: k}}]\n",
        "", "both specified"},
-      {"current-context: c\nclusters: [{name: k, cluster: {server: https://h, insecure-skip-tls-verify: maybe}}]\ncontexts: "
+      {"current-context: c\nclusters: [{name: k, cluster: {server: https://h, "
+       "insecure-skip-tls-verify: maybe}}]\ncontexts: "
        "[{name: c, context: {cluster: k}}]\n",
        "", "true or false"},
       {"clusters: {name: k}\n", "", "must be a list"},
@@ -335,13 +335,13 @@ TEST(ConfigTest, InClusterErrors) {
   InClusterOptions options;
   options.service_account_dir = TempDir();
   options.getenv = FakeEnv({{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}});
-  EXPECT_THAT(InClusterConfig(options),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not running in a cluster")));
+  EXPECT_THAT(InClusterConfig(options), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                                 HasSubstr("not running in a cluster")));
   options.getenv =
       FakeEnv({{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}});
   EXPECT_THAT(InClusterConfig(options), StatusIs(absl::StatusCode::kNotFound, HasSubstr("token")));
-  options.getenv = FakeEnv(
-      {{"KUBERNETES_SERVICE_HOST", "10.0.0.1/evil"}, {"KUBERNETES_SERVICE_PORT", "443"}});
+  options.getenv =
+      FakeEnv({{"KUBERNETES_SERVICE_HOST", "10.0.0.1/evil"}, {"KUBERNETES_SERVICE_PORT", "443"}});
   EXPECT_THAT(InClusterConfig(options), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

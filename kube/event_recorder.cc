@@ -48,14 +48,13 @@ absl::StatusOr<std::unique_ptr<EventRecorder>> EventRecorder::New(KubeClient& cl
   if (instance.size() > 128) {
     return absl::InvalidArgumentError("event recorder: instance longer than 128 characters");
   }
-  return std::unique_ptr<EventRecorder>(new EventRecorder(
-      client, std::move(component), std::move(instance),
-      clock != nullptr ? *clock : *Clock::RealClock()));
+  return std::unique_ptr<EventRecorder>(
+      new EventRecorder(client, std::move(component), std::move(instance),
+                        clock != nullptr ? *clock : *Clock::RealClock()));
 }
 
 absl::StatusOr<nlohmann::json> EventRecorder::BuildEvent(const ObjectReference& object,
-                                                         EventType type,
-                                                         absl::string_view reason,
+                                                         EventType type, absl::string_view reason,
                                                          absl::string_view message) const {
   if (reason.empty() || reason.size() > 128 || !absl::ascii_isalpha(reason[0])) {
     return absl::InvalidArgumentError(
@@ -78,9 +77,8 @@ absl::StatusOr<nlohmann::json> EventRecorder::BuildEvent(const ObjectReference& 
   std::string suffix = absl::StrFormat(".%x", absl::ToUnixNanos(now));
   std::string base = object.name.substr(0, 253 - suffix.size());
   std::string ns = object.namespace_.empty() ? "default" : object.namespace_;
-  nlohmann::json involved = {{"apiVersion", object.api_version},
-                             {"kind", object.kind},
-                             {"name", object.name}};
+  nlohmann::json involved = {
+      {"apiVersion", object.api_version}, {"kind", object.kind}, {"name", object.name}};
   if (!object.namespace_.empty()) involved["namespace"] = object.namespace_;
   if (!object.uid.empty()) involved["uid"] = object.uid;
   if (!object.resource_version.empty()) involved["resourceVersion"] = object.resource_version;

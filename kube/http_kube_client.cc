@@ -44,7 +44,7 @@ struct HttpKubeClient::Call {
   std::string path_and_query;
   std::string body;
   std::string content_type;
-  std::string what;  // "GET taskruns.tekton.dev ci/build-1"
+  std::string what;              // "GET taskruns.tekton.dev ci/build-1"
   bool retry_http = true;        // 429 and 5xx
   bool retry_transport = false;  // connection failures and timeouts
   bool stream = false;
@@ -83,9 +83,9 @@ absl::StatusOr<std::unique_ptr<HttpKubeClient>> HttpKubeClient::NewWithHttpClien
   }
   bool has_token = !config.token.empty() || !config.token_file.empty();
   if (has_token && url.scheme() == "http" && !net::IsLoopbackHost(url.host())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "kube client: refusing to send a bearer token over plain http to ", url.Redacted(),
-        " (use https, or a loopback address for local test servers)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("kube client: refusing to send a bearer token over plain http to ",
+                     url.Redacted(), " (use https, or a loopback address for local test servers)"));
   }
   if (!config.default_namespace.empty()) {
     HM_RETURN_IF_ERROR(ValidateName("default namespace", config.default_namespace));
@@ -283,8 +283,8 @@ absl::Status HttpKubeClient::Watch(const Resource& resource, absl::string_view n
   call.cancel = options.cancel;
   // The server ends the stream after timeout_seconds; the margin covers a slow close. Without a
   // timeout the server picks 30-60 minutes.
-  call.timeout = options.timeout_seconds > 0 ? absl::Seconds(options.timeout_seconds + 30)
-                                             : absl::Minutes(65);
+  call.timeout =
+      options.timeout_seconds > 0 ? absl::Seconds(options.timeout_seconds + 30) : absl::Minutes(65);
 
   WatchDecoder decoder(options_.max_watch_line_bytes);
   absl::Status stream_error;
@@ -316,7 +316,8 @@ absl::Status HttpKubeClient::Watch(const Resource& resource, absl::string_view n
   if (!resp->ok()) return ErrorFromResponse(*resp, call.what, clock_.Now());
   absl::Status finish = decoder.Finish(deliver);
   if (!stream_error.ok()) return stream_error;
-  if (!finish.ok()) return absl::Status(finish.code(), absl::StrCat(call.what, ": ", finish.message()));
+  if (!finish.ok())
+    return absl::Status(finish.code(), absl::StrCat(call.what, ": ", finish.message()));
   return absl::OkStatus();
 }
 
@@ -327,8 +328,8 @@ absl::StatusOr<nlohmann::json> HttpKubeClient::Create(const Resource& resource,
   if (!object.is_object()) return absl::InvalidArgumentError("create: object is not a JSON map");
   std::string object_ns = MetaNamespace(object);
   if (!object_ns.empty() && object_ns != ns) {
-    return absl::InvalidArgumentError(absl::StrCat("create: object namespace \"", object_ns,
-                                                   "\" differs from \"", ns, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("create: object namespace \"", object_ns, "\" differs from \"", ns, "\""));
   }
   Call call;
   HM_ASSIGN_OR_RETURN(call.path_and_query, CollectionPath(resource, ns));
@@ -355,8 +356,8 @@ absl::StatusOr<nlohmann::json> HttpKubeClient::Update(const Resource& resource,
   std::string name = MetaName(object);
   std::string object_ns = MetaNamespace(object);
   if (!object_ns.empty() && object_ns != ns) {
-    return absl::InvalidArgumentError(absl::StrCat("update: object namespace \"", object_ns,
-                                                   "\" differs from \"", ns, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("update: object namespace \"", object_ns, "\" differs from \"", ns, "\""));
   }
   Call call;
   HM_ASSIGN_OR_RETURN(call.path_and_query, ObjectPath(resource, ns, name));
@@ -372,8 +373,7 @@ absl::StatusOr<nlohmann::json> HttpKubeClient::Update(const Resource& resource,
   return SendForObject(call);
 }
 
-absl::StatusOr<nlohmann::json> HttpKubeClient::Patch(const Resource& resource,
-                                                     absl::string_view ns,
+absl::StatusOr<nlohmann::json> HttpKubeClient::Patch(const Resource& resource, absl::string_view ns,
                                                      absl::string_view name, PatchType type,
                                                      absl::string_view patch,
                                                      const PatchOptions& options) {

@@ -67,10 +67,10 @@ struct ClientOptions {
 
 // Counters (monotonic) for tests and benchmarks: the agent promises <= 2 API calls per run.
 struct KubeClientStats {
-  uint64_t requests = 0;               // HTTP exchanges attempted
-  uint64_t retries = 0;                // of which repeats after 429/5xx/transport errors
-  uint64_t unauthorized_retries = 0;   // repeats after a 401 with a re-read token
-  absl::Duration throttled;            // total time spent waiting for the rate limiter
+  uint64_t requests = 0;              // HTTP exchanges attempted
+  uint64_t retries = 0;               // of which repeats after 429/5xx/transport errors
+  uint64_t unauthorized_retries = 0;  // repeats after a 401 with a re-read token
+  absl::Duration throttled;           // total time spent waiting for the rate limiter
 };
 
 class HttpKubeClient final : public KubeClient {

@@ -57,9 +57,10 @@ std::string StatusBody(int code, const std::string& reason, const std::string& m
 }
 
 std::string RunJson(const std::string& ns, const std::string& name, const std::string& rv) {
-  return nlohmann::json({{"apiVersion", "tekton.dev/v1"},
-                         {"kind", "TaskRun"},
-                         {"metadata", {{"namespace", ns}, {"name", name}, {"resourceVersion", rv}}}})
+  return nlohmann::json(
+             {{"apiVersion", "tekton.dev/v1"},
+              {"kind", "TaskRun"},
+              {"metadata", {{"namespace", ns}, {"name", name}, {"resourceVersion", rv}}}})
       .dump();
 }
 
@@ -101,9 +102,9 @@ TEST_F(HttpKubeClientTest, NotFoundCarriesTheServersMessage) {
   http_.OnAny(FakeHttpClient::Reply(
       404, StatusBody(404, "NotFound", "taskruns.tekton.dev \"nope\" not found")));
   auto client = Client();
-  EXPECT_THAT(client->Get(TaskRunsV1(), "ci", "nope"),
-              StatusIs(absl::StatusCode::kNotFound,
-                       HasSubstr("taskruns.tekton.dev \"nope\" not found")));
+  EXPECT_THAT(
+      client->Get(TaskRunsV1(), "ci", "nope"),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("taskruns.tekton.dev \"nope\" not found")));
   EXPECT_EQ(http_.requests().size(), 1u);  // a 404 is not retried
 }
 
@@ -119,8 +120,9 @@ TEST_F(HttpKubeClientTest, ResponsesThatAreNotObjectsAreDataLoss) {
 
 TEST_F(HttpKubeClientTest, ListQueryAndPage) {
   http_.OnAny(FakeHttpClient::Reply(
-      200, R"({"kind":"TaskRunList","metadata":{"resourceVersion":"42","continue":"tok"},"items":[)" +
-               RunJson("ci", "a", "40") + "," + RunJson("ci", "b", "41") + "]}"));
+      200,
+      R"({"kind":"TaskRunList","metadata":{"resourceVersion":"42","continue":"tok"},"items":[)" +
+          RunJson("ci", "a", "40") + "," + RunJson("ci", "b", "41") + "]}"));
   auto client = Client();
   ListOptions o;
   o.label_selector = "app=x,tier!=db";
@@ -150,7 +152,8 @@ TEST_F(HttpKubeClientTest, ListAllNamespacesAndNullItems) {
 TEST_F(HttpKubeClientTest, WatchDeliversEventsInOrderAndEndsOnAnExpiredErrorEvent) {
   http_.set_stream_chunk_size(5);
   http_.OnAny(FakeHttpClient::Reply(
-      200, EventLine("ADDED", RunJson("ci", "a", "5")) + EventLine("MODIFIED", RunJson("ci", "a", "6")) +
+      200, EventLine("ADDED", RunJson("ci", "a", "5")) +
+               EventLine("MODIFIED", RunJson("ci", "a", "6")) +
                EventLine("ERROR", StatusBody(410, "Expired", "too old resource version: 4 (9)")) +
                EventLine("ADDED", RunJson("ci", "late", "10"))));
   auto client = Client();
@@ -173,8 +176,8 @@ TEST_F(HttpKubeClientTest, WatchDeliversEventsInOrderAndEndsOnAnExpiredErrorEven
 }
 
 TEST_F(HttpKubeClientTest, WatchHttp410IsAlsoExpired) {
-  http_.OnAny(FakeHttpClient::Reply(
-      410, StatusBody(410, "Expired", "too old resource version: 2 (103)")));
+  http_.OnAny(
+      FakeHttpClient::Reply(410, StatusBody(410, "Expired", "too old resource version: 2 (103)")));
   auto client = Client();
   absl::Status s = client->Watch(TaskRunsV1(), "", {}, [](WatchEvent&&) { return true; });
   EXPECT_TRUE(IsResourceExpired(s)) << s;
@@ -182,8 +185,8 @@ TEST_F(HttpKubeClientTest, WatchHttp410IsAlsoExpired) {
 }
 
 TEST_F(HttpKubeClientTest, WatchCleanCloseAndCallerStop) {
-  http_.OnAny(FakeHttpClient::Reply(
-      200, EventLine("ADDED", RunJson("ci", "a", "5")) + EventLine("BOOKMARK", RunJson("", "", "8"))));
+  http_.OnAny(FakeHttpClient::Reply(200, EventLine("ADDED", RunJson("ci", "a", "5")) +
+                                             EventLine("BOOKMARK", RunJson("", "", "8"))));
   auto client = Client();
   int n = 0;
   EXPECT_THAT(client->Watch(TaskRunsV1(), "ci", {},
@@ -208,7 +211,8 @@ TEST_F(HttpKubeClientTest, WatchGarbageTruncationAndOversizedLines) {
   http_.OnAny(FakeHttpClient::Reply(200, EventLine("ADDED", RunJson("ci", "a", "5")) + "<html>\n"));
   EXPECT_THAT(client->Watch(TaskRunsV1(), "ci", {}, [](WatchEvent&&) { return true; }),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("WATCH taskruns.tekton.dev ci")));
-  http_.OnAny(FakeHttpClient::Reply(200, EventLine("ADDED", RunJson("ci", "a", "5")).substr(0, 30)));
+  http_.OnAny(
+      FakeHttpClient::Reply(200, EventLine("ADDED", RunJson("ci", "a", "5")).substr(0, 30)));
   EXPECT_THAT(client->Watch(TaskRunsV1(), "ci", {}, [](WatchEvent&&) { return true; }),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("ended inside an event")));
 
@@ -226,19 +230,20 @@ TEST_F(HttpKubeClientTest, MergePatchWithResourceVersionPrecondition) {
     body = std::string(r.body);
     HttpResponse resp;
     resp.status = 409;
-    resp.body = StatusBody(409, "Conflict",
-                           "Operation cannot be fulfilled on taskruns.tekton.dev \"b1\": the object "
-                           "has been modified; please apply your changes to the latest version "
-                           "and try again");
+    resp.body =
+        StatusBody(409, "Conflict",
+                   "Operation cannot be fulfilled on taskruns.tekton.dev \"b1\": the object "
+                   "has been modified; please apply your changes to the latest version "
+                   "and try again");
     return resp;
   });
   auto client = Client();
   PatchOptions o;
   o.resource_version = "12";
-  EXPECT_THAT(client->Patch(TaskRunsV1(), "ci", "b1", PatchType::kMerge,
-                            R"({"metadata":{"annotations":{"chains.tekton.dev/signed":"true"}}})",
-                            o),
-              StatusIs(absl::StatusCode::kAborted, HasSubstr("the object has been modified")));
+  EXPECT_THAT(
+      client->Patch(TaskRunsV1(), "ci", "b1", PatchType::kMerge,
+                    R"({"metadata":{"annotations":{"chains.tekton.dev/signed":"true"}}})", o),
+      StatusIs(absl::StatusCode::kAborted, HasSubstr("the object has been modified")));
   EXPECT_EQ(nlohmann::json::parse(body),
             nlohmann::json::parse(R"({"metadata":{"resourceVersion":"12","annotations":{
                                       "chains.tekton.dev/signed":"true"}}})"));
@@ -248,6 +253,17 @@ TEST_F(HttpKubeClientTest, MergePatchWithResourceVersionPrecondition) {
   EXPECT_EQ(reqs[0].headers.Get("Content-Type"), "application/merge-patch+json");
   EXPECT_EQ(reqs[0].url, std::string(kServer) +
                              "/apis/tekton.dev/v1/namespaces/ci/taskruns/b1?fieldManager=hallmark");
+}
+
+TEST(AnnotationsMergePatchTest, SetsAndRemoves) {
+  ASSERT_OK_AND_ASSIGN(std::string patch,
+                       AnnotationsMergePatch({{"chains.tekton.dev/signed", "true"},
+                                              {"chains.tekton.dev/retries", std::nullopt}}));
+  EXPECT_EQ(nlohmann::json::parse(patch), nlohmann::json::parse(R"({"metadata":{"annotations":{
+                "chains.tekton.dev/signed":"true","chains.tekton.dev/retries":null}}})"));
+  EXPECT_THAT(AnnotationsMergePatch({{"", "x"}}), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(AnnotationsMergePatch({{std::string(318, 'a'), "x"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(HttpKubeClientTest, JsonPatchGetsAnExtraPreconditionOperation) {
@@ -283,10 +299,12 @@ TEST_F(HttpKubeClientTest, BadPatchesAreRefusedBeforeSending) {
 }
 
 TEST_F(HttpKubeClientTest, CreateUpdateDelete) {
-  http_.On(Method::kPost, std::string(kServer) + "/api/v1/namespaces/ci/events?fieldManager=hallmark",
+  http_.On(Method::kPost,
+           std::string(kServer) + "/api/v1/namespaces/ci/events?fieldManager=hallmark",
            FakeHttpClient::Reply(201, R"({"metadata":{"name":"e1"}})"));
-  http_.On(Method::kPut, std::string(kServer) +
-                             "/apis/coordination.k8s.io/v1/namespaces/ci/leases/l?fieldManager=hallmark",
+  http_.On(Method::kPut,
+           std::string(kServer) +
+               "/apis/coordination.k8s.io/v1/namespaces/ci/leases/l?fieldManager=hallmark",
            FakeHttpClient::Reply(200, R"({"metadata":{"name":"l","resourceVersion":"9"}})"));
   http_.On(Method::kDelete, std::string(kServer) + "/apis/tekton.dev/v1/namespaces/ci/taskruns/x",
            FakeHttpClient::Reply(200, StatusBody(200, "", "")));
@@ -294,10 +312,11 @@ TEST_F(HttpKubeClientTest, CreateUpdateDelete) {
   nlohmann::json event = {{"metadata", {{"name", "e1"}}}, {"reason", "Signed"}};
   ASSERT_OK_AND_ASSIGN(nlohmann::json created, client->Create(CoreEvents(), "ci", event));
   EXPECT_EQ(MetaName(created), "e1");
-  EXPECT_THAT(client->Create(CoreEvents(), "other",
-                             {{"metadata", {{"name", "e"}, {"namespace", "ci"}}}}),
+  EXPECT_THAT(
+      client->Create(CoreEvents(), "other", {{"metadata", {{"name", "e"}, {"namespace", "ci"}}}}),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(client->Create(CoreEvents(), "", event),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(client->Create(CoreEvents(), "", event), StatusIs(absl::StatusCode::kInvalidArgument));
 
   nlohmann::json lease = {{"metadata", {{"name", "l"}, {"resourceVersion", "8"}}}};
   ASSERT_OK_AND_ASSIGN(nlohmann::json updated, client->Update(Leases(), "ci", lease));
@@ -424,7 +443,8 @@ TEST_F(HttpKubeClientTest, BearerTokensNeverGoToNonLoopbackPlainHttp) {
   config.token = SecretData("secret");
   ClientOptions o;
   o.clock = &clock_;
-  absl::StatusOr<std::unique_ptr<HttpKubeClient>> c = HttpKubeClient::NewWithHttpClient(config, http_, o);
+  absl::StatusOr<std::unique_ptr<HttpKubeClient>> c =
+      HttpKubeClient::NewWithHttpClient(config, http_, o);
   EXPECT_THAT(c, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("plain http")));
   EXPECT_THAT(std::string(c.status().message()), ::testing::Not(HasSubstr("secret")));
   config.server = "http://127.0.0.1:8080";

@@ -83,7 +83,7 @@ class Informer {
     }
     if (handlers.on_update) {
       h.on_update = [f = std::move(handlers.on_update)](const internal::InformerCore::Object& a,
-                                                       const internal::InformerCore::Object& b) {
+                                                        const internal::InformerCore::Object& b) {
         f(Cast(a), Cast(b));
       };
     }
@@ -92,9 +92,9 @@ class Informer {
         f(Cast(o));
       };
     }
-    HM_ASSIGN_OR_RETURN(std::unique_ptr<internal::InformerCore> core,
-                        internal::InformerCore::New(client, std::move(options),
-                                                    std::move(erased), std::move(h)));
+    HM_ASSIGN_OR_RETURN(
+        std::unique_ptr<internal::InformerCore> core,
+        internal::InformerCore::New(client, std::move(options), std::move(erased), std::move(h)));
     return std::unique_ptr<Informer>(new Informer(std::move(core)));
   }
 
@@ -113,9 +113,7 @@ class Informer {
   bool WaitForSync(absl::Duration timeout) const { return core_->WaitForSync(timeout); }
 
   // Get: the cached object, or null. `ns` is ignored for cluster-scoped resources.
-  Ptr Get(absl::string_view ns, absl::string_view name) const {
-    return Cast(core_->Get(ns, name));
-  }
+  Ptr Get(absl::string_view ns, absl::string_view name) const { return Cast(core_->Get(ns, name)); }
   // List / ListNamespace: snapshots of the cache, in no particular order.
   std::vector<Ptr> List() const { return CastAll(core_->List()); }
   std::vector<Ptr> ListNamespace(absl::string_view ns) const {

@@ -54,8 +54,8 @@ class Recorder {
     Informer<RunInfo>::Handlers h;
     h.on_add = [this](const Informer<RunInfo>::Ptr& r) { Add("add " + r->ns + "/" + r->name); };
     h.on_update = [this](const Informer<RunInfo>::Ptr& old_r, const Informer<RunInfo>::Ptr& r) {
-      Add("update " + r->ns + "/" + r->name + " " + old_r->rv + "->" + r->rv + " signed=" +
-          r->signed_annotation);
+      Add("update " + r->ns + "/" + r->name + " " + old_r->rv + "->" + r->rv +
+          " signed=" + r->signed_annotation);
     };
     h.on_delete = [this](const Informer<RunInfo>::Ptr& r) {
       Add("delete " + r->ns + "/" + r->name);
@@ -289,6 +289,32 @@ TEST(InformerTest, ListFailuresBackOffUntilTheServerAnswers) {
   ASSERT_THAT(informer->Start(), IsOk());
   ASSERT_TRUE(informer->WaitForSync(absl::Seconds(5)));
   EXPECT_THAT(rec.seen(), UnorderedElementsAre("add a/r"));
+}
+
+TEST(InformerTest, OversizedListRetriesWithSmallerConsistentPages) {
+  FakeKubeClient fake;
+  ASSERT_THAT(fake.Seed(TaskRunsV1(), RunObject("a", "r")), IsOk());
+  // What CurlHttpClient says when a page is over max_response_bytes (a real kube-apiserver may
+  // ignore `limit` for resourceVersion=0 and send everything at once).
+  fake.FailNext("list", 2,
+                absl::FailedPreconditionError("response body exceeds the limit of 67108864 bytes"));
+  Recorder rec;
+  ASSERT_OK_AND_ASSIGN(auto informer,
+                       Informer<RunInfo>::New(fake, Options(), Project, rec.Handlers()));
+  ASSERT_THAT(informer->Start(), IsOk());
+  ASSERT_TRUE(informer->WaitForSync(absl::Seconds(5)));
+  informer->Stop();
+  std::vector<FakeKubeClient::Call> lists;
+  for (const auto& c : fake.calls()) {
+    if (c.verb == "list") lists.push_back(c);
+  }
+  ASSERT_EQ(lists.size(), 3u);
+  EXPECT_EQ(lists[0].limit, 500);
+  EXPECT_EQ(lists[0].resource_version, "0");
+  EXPECT_EQ(lists[1].limit, 250);
+  EXPECT_EQ(lists[1].resource_version, "");
+  EXPECT_EQ(lists[2].limit, 125);
+  EXPECT_EQ(informer->Stats().relists, 0u);
 }
 
 TEST(InformerTest, BadOptionsAreRefused) {

@@ -63,8 +63,9 @@ nlohmann::json RealisticRun(int i) {
                        {"containerID", "containerd://8a8b9e6f8e0c4c1f9a6b0d7e5c3a2b1f"}}}});
     spec_steps.push_back({{"name", step},
                           {"image", "gcr.io/kaniko-project/executor:v1.23.0"},
-                          {"script", "#!/bin/sh\nset -e\n/kaniko/executor --dockerfile=Dockerfile "
-                                     "--context=/workspace/source --destination=$(params.IMAGE)\n"}});
+                          {"script",
+                           "#!/bin/sh\nset -e\n/kaniko/executor --dockerfile=Dockerfile "
+                           "--context=/workspace/source --destination=$(params.IMAGE)\n"}});
   }
   return {
       {"apiVersion", "tekton.dev/v1"},
@@ -99,9 +100,11 @@ nlohmann::json RealisticRun(int i) {
           {{"name", "IMAGE_DIGEST"},
            {"type", "string"},
            {"value", "sha256:05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b5"}}}},
-        {"taskSpec", {{"params", {{{"name", "IMAGE"}, {"type", "string"}}}}, {"steps", spec_steps}}},
+        {"taskSpec",
+         {{"params", {{{"name", "IMAGE"}, {"type", "string"}}}}, {"steps", spec_steps}}},
         {"provenance",
-         {{"featureFlags", {{"enableAPIFields", "beta"}, {"resultExtractionMethod", "termination-message"}}}}}}}};
+         {{"featureFlags",
+           {{"enableAPIFields", "beta"}, {"resultExtractionMethod", "termination-message"}}}}}}}};
 }
 
 // Server: hallmark-apiserver holding `n` runs in namespace "ci".
@@ -112,9 +115,10 @@ class Server {
     char dir_template[] = "/tmp/hallmark-kube-bench-XXXXXX";
     if (::mkdtemp(dir_template) == nullptr) return nullptr;
     s->dir_ = dir_template;
-    absl::StatusOr<std::unique_ptr<testing::BackgroundProcess>> p = testing::BackgroundProcess::Start(
-        {ApiServerPath(), "--listen", "127.0.0.1:0", "--history-events", "200000"},
-        s->dir_ + "/apiserver.log");
+    absl::StatusOr<std::unique_ptr<testing::BackgroundProcess>> p =
+        testing::BackgroundProcess::Start(
+            {ApiServerPath(), "--listen", "127.0.0.1:0", "--history-events", "200000"},
+            s->dir_ + "/apiserver.log");
     if (!p.ok() || !(*p)->WaitForOutput("listening on ", absl::Seconds(20)).ok()) return nullptr;
     s->process_ = *std::move(p);
     std::string log = s->process_->Log();
@@ -274,7 +278,8 @@ void BM_InformerSync(benchmark::State& state) {
     o.resource = TaskRunsV1();
     auto informer = Informer<RunInfo>::New(*client, o, ProjectRun, {});
     if (!informer.ok() || !(*informer)->Start().ok() ||
-        !(*informer)->WaitForSync(absl::Minutes(2)) || (*informer)->Size() != static_cast<size_t>(n)) {
+        !(*informer)->WaitForSync(absl::Minutes(2)) ||
+        (*informer)->Size() != static_cast<size_t>(n)) {
       state.SkipWithError("informer did not sync");
       return;
     }
@@ -301,7 +306,8 @@ void BM_InformerMemory(benchmark::State& state) {
     InformerOptions o;
     o.resource = TaskRunsV1();
     auto informer = Informer<RunInfo>::New(*client, o, ProjectRun, {});
-    if (!informer.ok() || !(*informer)->Start().ok() || !(*informer)->WaitForSync(absl::Minutes(2))) {
+    if (!informer.ok() || !(*informer)->Start().ok() ||
+        !(*informer)->WaitForSync(absl::Minutes(2))) {
       state.SkipWithError("informer did not sync");
       return;
     }

@@ -17,8 +17,7 @@ std::string MetaString(const nlohmann::json& object, const char* key) {
 
 }  // namespace
 
-absl::StatusOr<std::string> AddResourceVersionPrecondition(PatchType type,
-                                                           absl::string_view patch,
+absl::StatusOr<std::string> AddResourceVersionPrecondition(PatchType type, absl::string_view patch,
                                                            absl::string_view resource_version) {
   nlohmann::json doc =
       nlohmann::json::parse(patch.begin(), patch.end(), nullptr, /*allow_exceptions=*/false);
@@ -40,10 +39,21 @@ absl::StatusOr<std::string> AddResourceVersionPrecondition(PatchType type,
   return internal::Dump(doc);
 }
 
-std::string MetaName(const nlohmann::json& object) { return MetaString(object, "name"); }
-std::string MetaNamespace(const nlohmann::json& object) {
-  return MetaString(object, "namespace");
+absl::StatusOr<std::string> AnnotationsMergePatch(
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& changes) {
+  nlohmann::json annotations = nlohmann::json::object();
+  for (const auto& [key, value] : changes) {
+    if (key.empty() || key.size() > 317) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("annotation key must be 1-317 characters, got ", key.size()));
+    }
+    annotations[key] = value.has_value() ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  }
+  return internal::Dump({{"metadata", {{"annotations", std::move(annotations)}}}});
 }
+
+std::string MetaName(const nlohmann::json& object) { return MetaString(object, "name"); }
+std::string MetaNamespace(const nlohmann::json& object) { return MetaString(object, "namespace"); }
 std::string MetaResourceVersion(const nlohmann::json& object) {
   return MetaString(object, "resourceVersion");
 }

@@ -17,7 +17,9 @@
 #define HALLMARK_KUBE_KUBE_CLIENT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -36,8 +38,8 @@ struct ListOptions {
   std::string field_selector;  // "metadata.name=x"
   // "" : the newest data (a consistent read); "0": any data; "N": at least as new as N.
   std::string resource_version;
-  int64_t limit = 0;           // page size; 0: everything at once
-  std::string continue_token;  // from the previous page
+  int64_t limit = 0;                           // page size; 0: everything at once
+  std::string continue_token;                  // from the previous page
   const absl::Notification* cancel = nullptr;  // must outlive the call
 };
 
@@ -134,9 +136,16 @@ class KubeClient {
 // AddResourceVersionPrecondition: `patch` with the precondition described in PatchOptions
 // (shared by the implementations). kInvalidArgument if `patch` is not a JSON object (merge) or
 // array (JSON patch).
-absl::StatusOr<std::string> AddResourceVersionPrecondition(PatchType type,
-                                                           absl::string_view patch,
+absl::StatusOr<std::string> AddResourceVersionPrecondition(PatchType type, absl::string_view patch,
                                                            absl::string_view resource_version);
+
+// AnnotationsMergePatch: the merge patch that sets (a value) or removes (nullopt) annotations,
+// e.g. {"metadata":{"annotations":{"chains.tekton.dev/signed":"true",
+// "chains.tekton.dev/retries":null}}}: what the agent sends, one per run, with
+// PatchType::kMerge. kInvalidArgument for an empty key or a key over 317 characters
+// (253-character prefix, "/", 63-character name); the server checks the rest.
+absl::StatusOr<std::string> AnnotationsMergePatch(
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& changes);
 
 // ObjectMeta helpers (empty string when absent or not a string).
 std::string MetaName(const nlohmann::json& object);

@@ -147,8 +147,9 @@ bool LeaderElector::TryAcquireOrRenew() {
     return true;
   }
   if (!current.ok()) {
-    log::Warn("leader election: reading the lease failed",
-              {{"identity", options_.identity}, {"error", std::string(current.status().message())}});
+    log::Warn(
+        "leader election: reading the lease failed",
+        {{"identity", options_.identity}, {"error", std::string(current.status().message())}});
     return false;
   }
   Record old = ParseRecord(*current);

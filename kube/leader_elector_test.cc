@@ -40,20 +40,18 @@ class PartitionableClient : public KubeClient {
     return server_.Watch(r, ns, o, cb);
   }
   absl::StatusOr<nlohmann::json> Create(const Resource& r, absl::string_view ns,
-                                        const nlohmann::json& obj,
-                                        const WriteOptions& o) override {
+                                        const nlohmann::json& obj, const WriteOptions& o) override {
     if (cut_) return Down();
     return server_.Create(r, ns, obj, o);
   }
   absl::StatusOr<nlohmann::json> Update(const Resource& r, absl::string_view ns,
-                                        const nlohmann::json& obj,
-                                        const WriteOptions& o) override {
+                                        const nlohmann::json& obj, const WriteOptions& o) override {
     if (cut_) return Down();
     return server_.Update(r, ns, obj, o);
   }
   absl::StatusOr<nlohmann::json> Patch(const Resource& r, absl::string_view ns,
-                                       absl::string_view name, PatchType t,
-                                       absl::string_view p, const PatchOptions& o) override {
+                                       absl::string_view name, PatchType t, absl::string_view p,
+                                       const PatchOptions& o) override {
     if (cut_) return Down();
     return server_.Patch(r, ns, name, t, p, o);
   }
@@ -120,9 +118,8 @@ TEST(LeaderElectorTest, OneLeaderAtATimeAndHandOverOnRelease) {
   ASSERT_TRUE(WaitUntil([&] { return follower->IsLeader(); }, absl::Seconds(5)));
   EXPECT_LT(absl::Now() - stop_time, absl::Seconds(1));
   ASSERT_OK_AND_ASSIGN(nlohmann::json lease, server.Get(Leases(), "hallmark", "agent"));
-  EXPECT_EQ(internal::StringAt(lease["spec"], "holderIdentity"), leader_id == "replica-1"
-                                                                     ? "replica-2"
-                                                                     : "replica-1");
+  EXPECT_EQ(internal::StringAt(lease["spec"], "holderIdentity"),
+            leader_id == "replica-1" ? "replica-2" : "replica-1");
   EXPECT_EQ(lease["spec"]["leaseTransitions"], 1);
 }
 
@@ -151,8 +148,8 @@ TEST(LeaderElectorTest, APartitionedLeaderStepsDownBeforeTheOtherTakesOver) {
   }
   ASSERT_NE(e2_started, absl::InfiniteFuture()) << "replica-2 never took over";
   EXPECT_LT(e1_stopped, e2_started);
-  EXPECT_LE(e1_stopped - cut, absl::Milliseconds(800));   // renew_deadline (+ a retry period)
-  EXPECT_GE(e2_started - cut, absl::Milliseconds(700));   // waited out the lease it observed
+  EXPECT_LE(e1_stopped - cut, absl::Milliseconds(800));  // renew_deadline (+ a retry period)
+  EXPECT_GE(e2_started - cut, absl::Milliseconds(700));  // waited out the lease it observed
   ASSERT_TRUE(WaitUntil([&] { return stopped1 == 1; }, absl::Seconds(2)));
   e1->Stop();  // its release fails (still cut off) and must not take the lease back
   EXPECT_TRUE(e2->IsLeader());

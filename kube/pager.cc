@@ -8,10 +8,10 @@
 
 namespace hallmark::kube {
 
-absl::StatusOr<std::string> ListAll(KubeClient& client, const Resource& resource,
-                                    absl::string_view ns, ListOptions options,
-                                    const PagerOptions& pager, absl::FunctionRef<void()> on_restart,
-                                    absl::FunctionRef<absl::Status(nlohmann::json&& item)> on_item) {
+absl::StatusOr<std::string> ListAll(
+    KubeClient& client, const Resource& resource, absl::string_view ns, ListOptions options,
+    const PagerOptions& pager, absl::FunctionRef<void()> on_restart,
+    absl::FunctionRef<absl::Status(nlohmann::json&& item)> on_item) {
   if (pager.page_size < 0 || pager.max_restarts < 0 || pager.max_pages < 1) {
     return absl::InvalidArgumentError("pager: bad options");
   }
@@ -45,9 +45,9 @@ absl::StatusOr<std::string> ListAll(KubeClient& client, const Resource& resource
     }
     if (expired) {
       if (++restarts > pager.max_restarts) {
-        return absl::OutOfRangeError(absl::StrCat(
-            "listing ", resource.GroupResource(), ": the continue token expired ", restarts,
-            " times; giving up"));
+        return absl::OutOfRangeError(absl::StrCat("listing ", resource.GroupResource(),
+                                                  ": the continue token expired ", restarts,
+                                                  " times; giving up"));
       }
       on_restart();
     }
@@ -58,14 +58,13 @@ absl::StatusOr<ObjectList> ListAllObjects(KubeClient& client, const Resource& re
                                           absl::string_view ns, const ListOptions& options,
                                           const PagerOptions& pager) {
   ObjectList out;
-  HM_ASSIGN_OR_RETURN(
-      out.resource_version,
-      ListAll(
-          client, resource, ns, options, pager, [&] { out.items.clear(); },
-          [&](nlohmann::json&& item) {
-            out.items.push_back(std::move(item));
-            return absl::OkStatus();
-          }));
+  HM_ASSIGN_OR_RETURN(out.resource_version,
+                      ListAll(
+                          client, resource, ns, options, pager, [&] { out.items.clear(); },
+                          [&](nlohmann::json&& item) {
+                            out.items.push_back(std::move(item));
+                            return absl::OkStatus();
+                          }));
   return out;
 }
 

@@ -18,9 +18,8 @@ using ::testing::SizeIs;
 
 void SeedRuns(FakeKubeClient& fake, int n) {
   for (int i = 0; i < n; ++i) {
-    ASSERT_THAT(fake.Seed(TaskRunsV1(), {{"metadata",
-                                          {{"name", absl::StrCat("run-", i)},
-                                           {"namespace", "ci"}}}}),
+    ASSERT_THAT(fake.Seed(TaskRunsV1(),
+                          {{"metadata", {{"name", absl::StrCat("run-", i)}, {"namespace", "ci"}}}}),
                 ::hallmark::testing::IsOk());
   }
 }
@@ -61,9 +60,9 @@ TEST(PagerTest, ExpiredContinueTokenStartsOverAndTheCallerForgets) {
             ++items;
             if (!compacted) {  // the snapshot behind the continue token is gone
               compacted = true;
-              EXPECT_THAT(fake.Seed(TaskRunsV1(), {{"metadata", {{"name", "late"},
-                                                                  {"namespace", "ci"}}}}),
-                          ::hallmark::testing::IsOk());
+              EXPECT_THAT(
+                  fake.Seed(TaskRunsV1(), {{"metadata", {{"name", "late"}, {"namespace", "ci"}}}}),
+                  ::hallmark::testing::IsOk());
               fake.CompactAll();
             }
             return absl::OkStatus();
@@ -79,19 +78,20 @@ TEST(PagerTest, GivesUpAfterRepeatedExpiry) {
   PagerOptions pager;
   pager.page_size = 1;
   pager.max_restarts = 2;
-  absl::Status s = ListAll(
-                       fake, TaskRunsV1(), "ci", {}, pager, [] {},
-                       [&](nlohmann::json&&) {
-                         fake.CompactAll();
-                         EXPECT_THAT(fake.Seed(TaskRunsV1(),
-                                               {{"metadata",
-                                                 {{"name", absl::StrCat("x", fake.revision())},
-                                                  {"namespace", "ci"}}}}),
-                                     ::hallmark::testing::IsOk());
-                         fake.CompactAll();
-                         return absl::OkStatus();
-                       })
-                       .status();
+  absl::Status s =
+      ListAll(
+          fake, TaskRunsV1(), "ci", {}, pager, [] {},
+          [&](nlohmann::json&&) {
+            fake.CompactAll();
+            EXPECT_THAT(
+                fake.Seed(TaskRunsV1(),
+                          {{"metadata",
+                            {{"name", absl::StrCat("x", fake.revision())}, {"namespace", "ci"}}}}),
+                ::hallmark::testing::IsOk());
+            fake.CompactAll();
+            return absl::OkStatus();
+          })
+          .status();
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kOutOfRange, ::testing::HasSubstr("3 times")));
 }
 
@@ -109,8 +109,7 @@ TEST(PagerTest, ErrorsFromTheFirstPageAndFromTheCallerPassThrough) {
 // A server that repeats its continue token forever must not loop forever.
 class RepeatingClient : public KubeClient {
  public:
-  absl::StatusOr<ObjectList> List(const Resource&, absl::string_view,
-                                  const ListOptions&) override {
+  absl::StatusOr<ObjectList> List(const Resource&, absl::string_view, const ListOptions&) override {
     ObjectList l;
     l.continue_token = "same";
     return l;
@@ -123,17 +122,16 @@ class RepeatingClient : public KubeClient {
                      EventCallback) override {
     return absl::UnimplementedError("test");
   }
-  absl::StatusOr<nlohmann::json> Create(const Resource&, absl::string_view,
-                                        const nlohmann::json&, const WriteOptions&) override {
+  absl::StatusOr<nlohmann::json> Create(const Resource&, absl::string_view, const nlohmann::json&,
+                                        const WriteOptions&) override {
     return absl::UnimplementedError("test");
   }
-  absl::StatusOr<nlohmann::json> Update(const Resource&, absl::string_view,
-                                        const nlohmann::json&, const WriteOptions&) override {
+  absl::StatusOr<nlohmann::json> Update(const Resource&, absl::string_view, const nlohmann::json&,
+                                        const WriteOptions&) override {
     return absl::UnimplementedError("test");
   }
   absl::StatusOr<nlohmann::json> Patch(const Resource&, absl::string_view, absl::string_view,
-                                       PatchType, absl::string_view,
-                                       const PatchOptions&) override {
+                                       PatchType, absl::string_view, const PatchOptions&) override {
     return absl::UnimplementedError("test");
   }
   absl::Status Delete(const Resource&, absl::string_view, absl::string_view,

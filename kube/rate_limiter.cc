@@ -7,8 +7,7 @@
 
 namespace hallmark::kube {
 
-absl::StatusOr<std::unique_ptr<RateLimiter>> RateLimiter::New(double qps, int burst,
-                                                              Clock& clock) {
+absl::StatusOr<std::unique_ptr<RateLimiter>> RateLimiter::New(double qps, int burst, Clock& clock) {
   if (!(qps > 0 && qps <= 1e6)) {
     return absl::InvalidArgumentError(absl::StrCat("rate limiter: qps ", qps, " not in (0, 1e6]"));
   }

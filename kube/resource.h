@@ -55,8 +55,7 @@ absl::StatusOr<std::string> CollectionPath(const Resource& resource, absl::strin
 
 // ObjectPath: CollectionPath + "/NAME" [+ "/SUBRESOURCE"]. A namespaced resource needs `ns`.
 absl::StatusOr<std::string> ObjectPath(const Resource& resource, absl::string_view ns,
-                                       absl::string_view name,
-                                       absl::string_view subresource = "");
+                                       absl::string_view name, absl::string_view subresource = "");
 
 // QueryEscape: percent-encodes everything but RFC 3986 unreserved characters.
 std::string QueryEscape(absl::string_view value);

@@ -18,8 +18,9 @@ TEST(ResourceTest, Paths) {
               IsOkAndHolds("/apis/tekton.dev/v1/namespaces/ci/pipelineruns/pr-1/status"));
   EXPECT_THAT(ObjectPath(Secrets(), "tekton-chains", "signing-secrets"),
               IsOkAndHolds("/api/v1/namespaces/tekton-chains/secrets/signing-secrets"));
-  EXPECT_THAT(ObjectPath(Leases(), "tekton-chains", "hallmark"),
-              IsOkAndHolds("/apis/coordination.k8s.io/v1/namespaces/tekton-chains/leases/hallmark"));
+  EXPECT_THAT(
+      ObjectPath(Leases(), "tekton-chains", "hallmark"),
+      IsOkAndHolds("/apis/coordination.k8s.io/v1/namespaces/tekton-chains/leases/hallmark"));
   EXPECT_THAT(ObjectPath(ClusterPolicies(), "", "check-images"),
               IsOkAndHolds("/apis/kyverno.io/v1/clusterpolicies/check-images"));
   EXPECT_EQ(TaskRunsV1().GroupResource(), "taskruns.tekton.dev");

@@ -16,8 +16,7 @@ absl::StatusOr<SecretData> Trimmed(absl::string_view raw, absl::string_view what
   if (token.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": empty token"));
   for (char c : token) {
     if (c == '\r' || c == '\n' || c == '\0') {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": token contains a line break or NUL"));
+      return absl::InvalidArgumentError(absl::StrCat(what, ": token contains a line break or NUL"));
     }
   }
   return SecretData(token);
@@ -38,14 +37,12 @@ absl::StatusOr<SecretData> ReadTokenFile(const std::string& path) {
 
 std::unique_ptr<TokenSource> TokenSource::Static(const SecretData& token) {
   absl::StatusOr<SecretData> trimmed = Trimmed(token.InsecureView(), "static token");
-  auto source = std::unique_ptr<TokenSource>(
-      new TokenSource(trimmed.ok() ? *std::move(trimmed) : SecretData(), "", nullptr,
-                      absl::InfiniteDuration()));
+  auto source = std::unique_ptr<TokenSource>(new TokenSource(
+      trimmed.ok() ? *std::move(trimmed) : SecretData(), "", nullptr, absl::InfiniteDuration()));
   return source;
 }
 
-absl::StatusOr<std::unique_ptr<TokenSource>> TokenSource::FromFile(std::string path,
-                                                                   Clock& clock,
+absl::StatusOr<std::unique_ptr<TokenSource>> TokenSource::FromFile(std::string path, Clock& clock,
                                                                    absl::Duration refresh_period) {
   if (path.empty()) return absl::InvalidArgumentError("token file: empty path");
   if (refresh_period <= absl::ZeroDuration()) {

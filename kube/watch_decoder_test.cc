@@ -16,10 +16,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 std::string Event(const char* type, const char* name, const char* rv) {
-  return nlohmann::json({{"type", type},
-                         {"object",
-                          {{"kind", "TaskRun"},
-                           {"metadata", {{"name", name}, {"resourceVersion", rv}}}}}})
+  return nlohmann::json(
+             {{"type", type},
+              {"object",
+               {{"kind", "TaskRun"}, {"metadata", {{"name", name}, {"resourceVersion", rv}}}}}})
              .dump() +
          "\n";
 }
@@ -56,9 +56,8 @@ TEST(WatchDecoderTest, ManyEventsInOneChunkCrlfAndBlankLines) {
 TEST(WatchDecoderTest, ErrorEventsAreEvents) {
   WatchDecoder decoder;
   std::vector<WatchEvent> got;
-  std::string line =
-      R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}})"
-      "\n";
+  std::string line = R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}})"
+                     "\n";
   ASSERT_THAT(decoder.Feed(line,
                            [&](WatchEvent&& e) {
                              got.push_back(std::move(e));

@@ -47,14 +47,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.max_watch_line_bytes = kMaxLine;
   auto client = hallmark::kube::HttpKubeClient::NewWithHttpClient(config, http, options);
   if (!client.ok()) std::abort();
-  absl::Status s = (*client)->Watch(hallmark::kube::TaskRunsV1(), "ci", {},
-                                    [](hallmark::kube::WatchEvent&& e) {
-                                      if (e.type == hallmark::kube::WatchEventType::kError) {
-                                        std::abort();  // ERROR events end the watch instead
-                                      }
-                                      CheckEvent(e);
-                                      return true;
-                                    });
+  absl::Status s =
+      (*client)->Watch(hallmark::kube::TaskRunsV1(), "ci", {}, [](hallmark::kube::WatchEvent&& e) {
+        if (e.type == hallmark::kube::WatchEventType::kError) {
+          std::abort();  // ERROR events end the watch instead
+        }
+        CheckEvent(e);
+        return true;
+      });
   (void)s;
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "kube/internal/informer_core.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/random/distributions.h"
@@ -21,8 +22,8 @@ absl::StatusOr<std::unique_ptr<InformerCore>> InformerCore::New(KubeClient& clie
   HM_RETURN_IF_ERROR(ValidateBackoffOptions(options.backoff));
   HM_RETURN_IF_ERROR(CollectionPath(options.resource, "").status());
   if (!options.resource.namespaced && !options.namespaces.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "informer: ", options.resource.GroupResource(), " is cluster-scoped: no namespaces"));
+    return absl::InvalidArgumentError(absl::StrCat("informer: ", options.resource.GroupResource(),
+                                                   " is cluster-scoped: no namespaces"));
   }
   for (const std::string& ns : options.namespaces) {
     HM_RETURN_IF_ERROR(ValidateName("namespace", ns));
@@ -36,8 +37,7 @@ absl::StatusOr<std::unique_ptr<InformerCore>> InformerCore::New(KubeClient& clie
   if (options.resync_period < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("informer: negative resync_period");
   }
-  if (options.min_watch_timeout < absl::Seconds(1) ||
-      options.min_watch_timeout > absl::Hours(12)) {
+  if (options.min_watch_timeout < absl::Seconds(1) || options.min_watch_timeout > absl::Hours(12)) {
     return absl::InvalidArgumentError("informer: min_watch_timeout must be in [1 s, 12 h]");
   }
   if (options.name.empty()) options.name = options.resource.GroupResource();
@@ -105,8 +105,8 @@ std::string InformerCore::Key(absl::string_view ns, absl::string_view name) {
 }
 
 bool InformerCore::InPartition(const std::string& key, const std::string& ns) {
-  return ns.empty() || (absl::StartsWith(key, ns) && key.size() > ns.size() &&
-                        key[ns.size()] == '/');
+  return ns.empty() ||
+         (absl::StartsWith(key, ns) && key.size() > ns.size() && key[ns.size()] == '/');
 }
 
 InformerCore::Object InformerCore::Get(absl::string_view ns, absl::string_view name) const {
@@ -144,11 +144,9 @@ InformerStats InformerCore::Stats() const {
   return stats_;
 }
 
-bool InformerCore::Wait(absl::Duration d) {
-  return !stop_.WaitForNotificationWithTimeout(d);
-}
+bool InformerCore::Wait(absl::Duration d) { return !stop_.WaitForNotificationWithTimeout(d); }
 
-absl::Status InformerCore::ListAndReplace(const std::string& ns, bool consistent,
+absl::Status InformerCore::ListAndReplace(const std::string& ns, bool consistent, int64_t page_size,
                                           std::string* rv, bool first) {
   absl::flat_hash_map<std::string, Entry> fresh;
   uint64_t projection_errors = 0;
@@ -160,15 +158,14 @@ absl::Status InformerCore::ListAndReplace(const std::string& ns, bool consistent
   list.resource_version = consistent ? "" : "0";
   list.cancel = &stop_;
   PagerOptions pager;
-  pager.page_size = options_.page_size;
+  pager.page_size = page_size;
   HM_ASSIGN_OR_RETURN(
       std::string list_rv,
       ListAll(
           client_, options_.resource, ns, list, pager, [&] { fresh.clear(); },
           [&](nlohmann::json&& item) {
             std::string name = MetaName(item);
-            std::string key =
-                Key(options_.resource.namespaced ? MetaNamespace(item) : "", name);
+            std::string key = Key(options_.resource.namespaced ? MetaNamespace(item) : "", name);
             absl::StatusOr<Object> object =
                 name.empty() ? absl::InvalidArgumentError("no metadata.name") : projection_(item);
             if (!object.ok() || *object == nullptr) {
@@ -206,7 +203,7 @@ absl::Status InformerCore::ListAndReplace(const std::string& ns, bool consistent
   }
   if (first) queue_.push_back({Kind::kSynced, nullptr, nullptr});
   ++stats_.lists;
-  if (consistent) ++stats_.relists;
+  if (!first) ++stats_.relists;
   stats_.projection_errors += projection_errors;
   *rv = std::move(list_rv);
   return absl::OkStatus();
@@ -219,8 +216,7 @@ void InformerCore::ApplyEvent(WatchEvent&& event) {
     return;
   }
   std::string name = MetaName(event.object);
-  std::string key =
-      Key(options_.resource.namespaced ? MetaNamespace(event.object) : "", name);
+  std::string key = Key(options_.resource.namespaced ? MetaNamespace(event.object) : "", name);
   std::string rv = MetaResourceVersion(event.object);
   // Project outside the lock: it is the expensive part.
   absl::StatusOr<Object> object =
@@ -262,6 +258,7 @@ void InformerCore::RunReflector(std::string ns) {
   bool need_list = true;
   bool first = true;
   bool consistent = false;
+  int64_t page_size = options_.page_size;
   log::Fields where = {{"informer", options_.name}, {"namespace", ns.empty() ? "*" : ns}};
   auto with = [&](absl::string_view key, std::string value) {
     log::Fields f = where;
@@ -270,11 +267,19 @@ void InformerCore::RunReflector(std::string ns) {
   };
   while (!stop_.HasBeenNotified()) {
     if (need_list) {
-      absl::Status listed = ListAndReplace(ns, consistent, &rv, first);
+      absl::Status listed = ListAndReplace(ns, consistent, page_size, &rv, first);
       if (stop_.HasBeenNotified()) break;
       if (!listed.ok()) {
         log::Warn("informer: list failed", with("error", std::string(listed.message())));
-        if (IsResourceExpired(listed)) consistent = true;
+        // Retry with a consistent read: a real kube-apiserver may serve resourceVersion=0 from
+        // its watch cache and ignore `limit` (one huge response), and after a 410 only the
+        // newest data will do (client-go relists with resourceVersion="" too).
+        consistent = true;
+        // kFailedPrecondition is what a response over the client's size limit gives: smaller
+        // pages may fit.
+        if (listed.code() == absl::StatusCode::kFailedPrecondition && page_size > 10) {
+          page_size = std::max<int64_t>(10, page_size / 2);
+        }
         if (!Wait(backoff.Next())) break;
         continue;
       }
@@ -344,9 +349,8 @@ void InformerCore::RunDispatch() {
     std::vector<Object> resync;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return !queue_.empty() || stopping_;
-      };
+      auto ready = [this]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
       mu_.AwaitWithDeadline(absl::Condition(&ready), next_resync);
       if (stopping_) return;
       if (!queue_.empty()) {

@@ -52,13 +52,13 @@ struct InformerOptions {
 
 // Counters since Start (monotonic).
 struct InformerStats {
-  uint64_t lists = 0;               // successful full lists (initial + relists)
-  uint64_t relists = 0;             // of which after a 410
-  uint64_t watches = 0;             // watch requests started
-  uint64_t watch_errors = 0;        // watches that ended with an error (410 included)
-  uint64_t events = 0;              // ADDED/MODIFIED/DELETED received
+  uint64_t lists = 0;         // successful full lists (initial + relists)
+  uint64_t relists = 0;       // of which after the first (a 410 made the cache stale)
+  uint64_t watches = 0;       // watch requests started
+  uint64_t watch_errors = 0;  // watches that ended with an error (410 included)
+  uint64_t events = 0;        // ADDED/MODIFIED/DELETED received
   uint64_t bookmarks = 0;
-  uint64_t projection_errors = 0;   // objects the projection refused (skipped)
+  uint64_t projection_errors = 0;  // objects the projection refused (skipped)
 };
 
 namespace internal {
@@ -104,8 +104,8 @@ class InformerCore {
   InformerCore(KubeClient& client, InformerOptions options, Projection projection,
                Handlers handlers);
   void RunReflector(std::string ns);
-  absl::Status ListAndReplace(const std::string& ns, bool consistent, std::string* rv,
-                              bool first);
+  absl::Status ListAndReplace(const std::string& ns, bool consistent, int64_t page_size,
+                              std::string* rv, bool first);
   void ApplyEvent(WatchEvent&& event);
   void RunDispatch();
   bool Wait(absl::Duration d);  // false when stopping

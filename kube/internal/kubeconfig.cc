@@ -30,8 +30,7 @@ absl::Status Bad(absl::string_view file, absl::string_view what) {
 
 // Scalar: the string value of node[key]; nullopt when absent or null; an error when not a scalar.
 absl::StatusOr<std::optional<std::string>> Scalar(const YAML::Node& node, const char* key,
-                                                  absl::string_view file,
-                                                  absl::string_view where) {
+                                                  absl::string_view file, absl::string_view where) {
   if (!node.IsMap()) return std::optional<std::string>();
   YAML::Node value = node[key];
   if (!value.IsDefined() || value.IsNull()) return std::optional<std::string>();
@@ -176,8 +175,7 @@ absl::StatusOr<KubeconfigSelection> SelectKubeconfig(const std::vector<Kubeconfi
     }
     HM_ASSIGN_OR_RETURN(std::string ca, String(c, "certificate-authority", file, where));
     sel.ca_file = ResolvePath(file, ca);
-    HM_ASSIGN_OR_RETURN(std::string ca_data,
-                        String(c, "certificate-authority-data", file, where));
+    HM_ASSIGN_OR_RETURN(std::string ca_data, String(c, "certificate-authority-data", file, where));
     if (!ca_data.empty()) {
       HM_ASSIGN_OR_RETURN(sel.ca_data,
                           Base64Field(ca_data, file, where, "certificate-authority-data"));
@@ -191,8 +189,8 @@ absl::StatusOr<KubeconfigSelection> SelectKubeconfig(const std::vector<Kubeconfi
     }
     HM_ASSIGN_OR_RETURN(sel.tls_server_name, String(c, "tls-server-name", file, where));
     if (!sel.tls_server_name.empty()) {
-      return absl::UnimplementedError(absl::StrCat(
-          "kubeconfig ", where, ": tls-server-name is not supported by hallmark"));
+      return absl::UnimplementedError(
+          absl::StrCat("kubeconfig ", where, ": tls-server-name is not supported by hallmark"));
     }
     HM_ASSIGN_OR_RETURN(sel.proxy_url, String(c, "proxy-url", file, where));
 
@@ -224,8 +222,7 @@ absl::StatusOr<KubeconfigSelection> SelectKubeconfig(const std::vector<Kubeconfi
     sel.token_file = ResolvePath(ufile, token_file);
 
     HM_ASSIGN_OR_RETURN(std::string cert, String(u, "client-certificate", ufile, where));
-    HM_ASSIGN_OR_RETURN(std::string cert_data,
-                        String(u, "client-certificate-data", ufile, where));
+    HM_ASSIGN_OR_RETURN(std::string cert_data, String(u, "client-certificate-data", ufile, where));
     HM_ASSIGN_OR_RETURN(std::string key, String(u, "client-key", ufile, where));
     HM_ASSIGN_OR_RETURN(std::optional<std::string> key_data,
                         Scalar(u, "client-key-data", ufile, where));
@@ -236,8 +233,7 @@ absl::StatusOr<KubeconfigSelection> SelectKubeconfig(const std::vector<Kubeconfi
                                      "specified"));
     }
     if (!key.empty() && has_key_data) {
-      return Bad(ufile,
-                 absl::StrCat(where, ": client-key and client-key-data are both specified"));
+      return Bad(ufile, absl::StrCat(where, ": client-key and client-key-data are both specified"));
     }
     bool has_cert = !cert.empty() || !cert_data.empty();
     bool has_key = !key.empty() || has_key_data;
@@ -252,8 +248,7 @@ absl::StatusOr<KubeconfigSelection> SelectKubeconfig(const std::vector<Kubeconfi
                           Base64Field(cert_data, ufile, where, "client-certificate-data"));
     }
     if (has_key_data) {
-      absl::StatusOr<std::string> decoded =
-          Base64Field(*key_data, ufile, where, "client-key-data");
+      absl::StatusOr<std::string> decoded = Base64Field(*key_data, ufile, where, "client-key-data");
       ::hallmark::internal::SecureWipe(key_data->data(), key_data->size());
       if (!decoded.ok()) return decoded.status();
       sel.client_key_data = SecretData(*decoded);

@@ -27,7 +27,7 @@ struct KubeconfigFile {
 struct KubeconfigSelection {
   std::string context;  // names, for messages
   std::string cluster;
-  std::string user;     // empty: no user entry (anonymous)
+  std::string user;        // empty: no user entry (anonymous)
   std::string namespace_;  // context namespace, "" if unset
 
   std::string server;

@@ -17,12 +17,9 @@ namespace hallmark::kube::testing {
 namespace {
 
 absl::Status ApiError(int code, const char* reason, std::string message, absl::string_view what) {
-  nlohmann::json status = {{"kind", "Status"},
-                           {"apiVersion", "v1"},
-                           {"status", "Failure"},
-                           {"code", code},
-                           {"reason", reason},
-                           {"message", std::move(message)}};
+  nlohmann::json status = {{"kind", "Status"},    {"apiVersion", "v1"},
+                           {"status", "Failure"}, {"code", code},
+                           {"reason", reason},    {"message", std::move(message)}};
   return ErrorFromStatusObject(status, what);
 }
 
@@ -101,8 +98,8 @@ absl::StatusOr<bool> MatchesLabelSelector(const nlohmann::json& object,
     if (key.empty()) return absl::InvalidArgumentError("label selector: empty key");
     std::string actual = internal::StringAt(labels, key.c_str());
     bool has = labels.contains(key);
-    bool ok = op == kEq ? (has && actual == value)
-              : op == kNe ? (!has || actual != value)
+    bool ok = op == kEq       ? (has && actual == value)
+              : op == kNe     ? (!has || actual != value)
               : op == kExists ? has
                               : !has;
     if (!ok) return false;
@@ -199,8 +196,8 @@ int FakeKubeClient::active_watches() const {
 }
 
 absl::StatusOr<nlohmann::json> FakeKubeClient::Store(const Resource& resource,
-                                                     const std::string& ns,
-                                                     nlohmann::json object, bool create) {
+                                                     const std::string& ns, nlohmann::json object,
+                                                     bool create) {
   if (!object.is_object()) return absl::InvalidArgumentError("object is not a JSON map");
   std::string name = MetaName(object);
   HM_RETURN_IF_ERROR(ValidateName("name", name));
@@ -227,8 +224,7 @@ absl::StatusOr<nlohmann::json> FakeKubeClient::Store(const Resource& resource,
 }
 
 absl::StatusOr<nlohmann::json> FakeKubeClient::Write(const Resource& resource,
-                                                     const std::string& ns,
-                                                     const std::string& name,
+                                                     const std::string& ns, const std::string& name,
                                                      nlohmann::json object,
                                                      const std::string& precondition) {
   Key key{resource.GroupResource(), resource.namespaced ? ns : "", name};
@@ -259,8 +255,7 @@ absl::StatusOr<nlohmann::json> FakeKubeClient::Seed(const Resource& resource,
   return Store(resource, ns, std::move(object), /*create=*/true);
 }
 
-absl::StatusOr<nlohmann::json> FakeKubeClient::Get(const Resource& resource,
-                                                   absl::string_view ns,
+absl::StatusOr<nlohmann::json> FakeKubeClient::Get(const Resource& resource, absl::string_view ns,
                                                    absl::string_view name) {
   absl::MutexLock lock(&mu_);
   HM_RETURN_IF_ERROR(Record(MakeCall("get", resource, ns, name)));
@@ -427,8 +422,7 @@ absl::StatusOr<nlohmann::json> FakeKubeClient::Update(const Resource& resource,
   return Write(resource, std::string(ns), name, object, "");
 }
 
-absl::StatusOr<nlohmann::json> FakeKubeClient::Patch(const Resource& resource,
-                                                     absl::string_view ns,
+absl::StatusOr<nlohmann::json> FakeKubeClient::Patch(const Resource& resource, absl::string_view ns,
                                                      absl::string_view name, PatchType type,
                                                      absl::string_view patch,
                                                      const PatchOptions& options) {

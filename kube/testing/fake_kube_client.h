@@ -41,7 +41,7 @@ class FakeKubeClient final : public KubeClient {
  public:
   // Call: one recorded call.
   struct Call {
-    std::string verb;  // "get", "list", "watch", "create", "update", "patch", "delete"
+    std::string verb;      // "get", "list", "watch", "create", "update", "patch", "delete"
     std::string resource;  // GroupResource(): "taskruns.tekton.dev"
     std::string ns;
     std::string name;
@@ -132,10 +132,8 @@ class FakeKubeClient final : public KubeClient {
 };
 
 // MatchesLabelSelector: the selector subset described above; kInvalidArgument if malformed.
-absl::StatusOr<bool> MatchesLabelSelector(const nlohmann::json& object,
-                                          absl::string_view selector);
-absl::StatusOr<bool> MatchesFieldSelector(const nlohmann::json& object,
-                                          absl::string_view selector);
+absl::StatusOr<bool> MatchesLabelSelector(const nlohmann::json& object, absl::string_view selector);
+absl::StatusOr<bool> MatchesFieldSelector(const nlohmann::json& object, absl::string_view selector);
 
 }  // namespace hallmark::kube::testing
 
