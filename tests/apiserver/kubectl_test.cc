@@ -230,6 +230,8 @@ TEST_F(KubectlTest, TypedCreateCommandsSendProtobuf) {
             "configmap/chains-config created\n");
   EXPECT_EQ(k.Ok({"create", "serviceaccount", "robot", "-n", "team"}),
             "serviceaccount/robot created\n");
+  // RBAC is stored, not enforced: every access review is allowed.
+  EXPECT_EQ(k.Ok({"auth", "can-i", "patch", "taskruns.tekton.dev", "-n", "team"}), "yes\n");
   json secret = k.Json({"get", "secret", "signing-secrets", "-n", "team"});
   EXPECT_EQ(secret["data"]["cosign.password"], "cA==");
   EXPECT_EQ(secret["type"], "Opaque");

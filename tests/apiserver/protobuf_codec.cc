@@ -67,6 +67,30 @@ absl::Status Malformed(absl::string_view what) {
       absl::StrCat("the protobuf body could not be decoded: ", what));
 }
 
+absl::StatusOr<json> DecodeSelfSubjectAccessReview(const std::string& raw, json out) {
+  wire::SelfSubjectAccessReview r;
+  if (!r.ParseFromString(raw)) return Malformed("bad SelfSubjectAccessReview");
+  out["metadata"] = MetaJson(r.metadata());
+  json spec = json::object();
+  if (r.spec().has_resourceattributes()) {
+    const wire::ResourceAttributes& a = r.spec().resourceattributes();
+    json attrs = json::object();
+    for (const auto& [key, value] :
+         {std::pair<const char*, const std::string*>{"namespace", &a.namespace_()},
+          {"verb", &a.verb()}, {"group", &a.group()}, {"version", &a.version()},
+          {"resource", &a.resource()}, {"subresource", &a.subresource()}, {"name", &a.name()}}) {
+      if (!value->empty()) attrs[key] = *value;
+    }
+    spec["resourceAttributes"] = attrs;
+  }
+  if (r.spec().has_nonresourceattributes()) {
+    spec["nonResourceAttributes"] = {{"path", r.spec().nonresourceattributes().path()},
+                                     {"verb", r.spec().nonresourceattributes().verb()}};
+  }
+  out["spec"] = spec;
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<json> DecodeProtobufObject(absl::string_view body) {
@@ -82,6 +106,9 @@ absl::StatusOr<json> DecodeProtobufObject(absl::string_view body) {
   const std::string& kind = unknown.typemeta().kind();
   const std::string& raw = unknown.raw();
   json out = {{"apiVersion", api_version}, {"kind", kind}};
+  if (api_version == "authorization.k8s.io/v1" && kind == "SelfSubjectAccessReview") {
+    return DecodeSelfSubjectAccessReview(raw, std::move(out));
+  }
   if (api_version != "v1") {
     return absl::UnimplementedError(absl::StrCat(api_version, "/", kind));
   }

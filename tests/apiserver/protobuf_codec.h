@@ -2,7 +2,8 @@
 //
 // Decoding of Kubernetes' protobuf request bodies (application/vnd.kubernetes.protobuf) for the
 // kinds typed kubectl commands create: v1 Namespace, ConfigMap, Secret and ServiceAccount
-// (`kubectl create namespace|configmap|secret|serviceaccount`). Everything else is sent as JSON
+// (`kubectl create namespace|configmap|secret|serviceaccount`) and authorization.k8s.io/v1
+// SelfSubjectAccessReview (`kubectl auth can-i`). Everything else is sent as JSON
 // by kubectl and the clients we test; other kinds get a 415 naming what is supported.
 #ifndef HALLMARK_TESTS_APISERVER_PROTOBUF_CODEC_H_
 #define HALLMARK_TESTS_APISERVER_PROTOBUF_CODEC_H_

@@ -465,7 +465,7 @@ class ApiServer::Impl {
       return ToStatus(ApiError::UnsupportedMediaType(absl::StrCat(
           "the body of the request was in an unknown format - accepted media types include: "
           "application/json, application/yaml (hallmark-apiserver decodes protobuf bodies only "
-          "for v1 Namespace, ConfigMap, Secret and ServiceAccount, not ",
+          "for v1 Namespace, ConfigMap, Secret, ServiceAccount and SelfSubjectAccessReview, not ",
           body.status().message(), ")")));
     }
     return ToStatus(ApiError::UnsupportedMediaType(absl::StrCat(
