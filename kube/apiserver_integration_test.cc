@@ -426,6 +426,13 @@ TEST(ApiServerIntegrationTest, HttpsTokenRotationMidRun) {
   CreateNamespace(*client, "ci");
   CreateRun(*client, "ci", "a");
 
+  // An informer over the same client, watching while the token rotates.
+  Seen seen;
+  ASSERT_OK_AND_ASSIGN(auto informer,
+                       Informer<RunInfo>::New(*client, RunInformer(), ProjectRun, seen.Handlers()));
+  ASSERT_THAT(informer->Start(), IsOk());
+  ASSERT_TRUE(informer->WaitForSync(absl::Seconds(10)));
+
   // Rotation: the server now accepts only the new token and kubelet rewrote the file.
   server->ClearRequests();
   server->Knob(net::Method::kPut, "tokens", {{"tokens", {"token-two"}}});
@@ -437,6 +444,16 @@ TEST(ApiServerIntegrationTest, HttpsTokenRotationMidRun) {
   EXPECT_EQ(gets[0]["status"], 401);
   EXPECT_EQ(gets[1]["status"], 200);
   EXPECT_EQ(client->Stats().unauthorized_retries, 1u);
+
+  // The informer's next watch (after the server drops the current one) uses the new token too,
+  // and resumes without a relist.
+  server->Knob(net::Method::kPost, "drop-watches");
+  CreateRun(*client, "ci", "after-rotation");
+  ASSERT_TRUE(seen.WaitFor("add ci/after-rotation"));
+  absl::Time stop_start = absl::Now();
+  informer->Stop();
+  EXPECT_LT(absl::Now() - stop_start, absl::Seconds(2));  // cancels an open HTTPS watch
+  EXPECT_EQ(informer->Stats().lists, 1u);
 
   // Without a usable token: kUnauthenticated, and the token is in no message.
   server->Knob(net::Method::kPut, "tokens", {{"tokens", {"token-three"}}});
