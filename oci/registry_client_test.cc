@@ -96,6 +96,63 @@ TEST(RegistryClientTest, HttpsForRemoteHttpForLoopbackAndDockerHubHost) {
   }
 }
 
+TEST(RegistryClientTest, InsecureRegistriesProbeHttpsThenFallBackToHttp) {
+  FakeClock clock;
+  // registry.example answers HTTPS (unverified); plain.example only plain HTTP.
+  FakeHttpClient secure;
+  secure.OnAny(FakeHttpClient::Reply(404));
+  FakeHttpClient insecure_tls;
+  insecure_tls.On(Method::kGet, "https://registry.example/v2/", FakeHttpClient::Reply(401));
+  insecure_tls.On(Method::kGet, "https://registry.example/v2/a/manifests/v1", Manifest("{}"));
+  insecure_tls.On(Method::kGet, "https://plain.example/v2/", [](const HttpRequest&) {
+    return absl::StatusOr<HttpResponse>(absl::UnavailableError("TLS handshake failed"));
+  });
+  RegistryClientOptions o = Options(&clock);
+  o.insecure_registries = {"registry.example", "plain.example"};
+  ASSERT_OK_AND_ASSIGN(auto client, RegistryClient::New(secure, o, &insecure_tls));
+  ASSERT_OK(client->GetManifest(Ref("registry.example/a:v1")).status());
+  ASSERT_OK(client->GetManifest(Ref("registry.example/a:v1")).status());  // probe remembered
+  (void)client->GetManifest(Ref("plain.example/a:v1"));
+  std::vector<std::string> tls_urls;
+  for (const auto& r : insecure_tls.requests()) tls_urls.push_back(r.url);
+  EXPECT_THAT(
+      tls_urls,
+      ElementsAre("https://registry.example/v2/", "https://registry.example/v2/a/manifests/v1",
+                  "https://registry.example/v2/a/manifests/v1", "https://plain.example/v2/"));
+  ASSERT_EQ(secure.requests().size(), 1u);
+  EXPECT_EQ(secure.requests()[0].url, "http://plain.example/v2/a/manifests/v1");
+
+  // Without an insecure TLS client, insecure registries are plain HTTP at once.
+  FakeHttpClient only;
+  only.OnAny(FakeHttpClient::Reply(404));
+  o.allow_insecure_registries = true;
+  ASSERT_OK_AND_ASSIGN(auto plain, RegistryClient::New(only, o));
+  (void)plain->GetManifest(Ref("other.example/a:v1"));
+  EXPECT_EQ(only.requests()[0].url, "http://other.example/v2/a/manifests/v1");
+}
+
+TEST(RegistryClientTest, PingRemembersTheChallenge) {
+  FakeClock clock;
+  FakeHttpClient fake;
+  fake.On(Method::kGet, "https://registry.example/v2/",
+          FakeHttpClient::Reply(401, "", Headers{{"WWW-Authenticate", "Basic realm=\"r\""}}));
+  fake.On(Method::kGet, "https://registry.example/v2/a/manifests/v1", [](const HttpRequest& r) {
+    if (r.authorization.empty()) return FakeHttpClient::Reply(401)(r);
+    return Manifest("{}")(r);
+  });
+  fake.On(Method::kGet, "https://down.example/v2/", FakeHttpClient::Reply(500, "oops"));
+  RegistryClientOptions o = Options(&clock);
+  o.keychain = Creds();
+  o.retry.max_attempts = 1;
+  ASSERT_OK_AND_ASSIGN(auto client, RegistryClient::New(fake, o));
+  ASSERT_OK(client->Ping(kRegistry));
+  // Basic credentials now go up front: no 401 round trip.
+  ASSERT_OK(client->GetManifest(Ref("registry.example/a:v1")).status());
+  EXPECT_EQ(fake.requests().size(), 2u);
+  EXPECT_EQ(client->Stats().challenges, 0u);
+  EXPECT_THAT(client->Ping("down.example"), StatusIs(absl::StatusCode::kUnavailable));
+}
+
 TEST(RegistryClientTest, BearerTokenCachedUntilExpiry) {
   FakeClock clock;
   FakeHttpClient fake;
