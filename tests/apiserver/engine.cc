@@ -202,7 +202,6 @@ class EngineWatch : public WatchStream {
     Store::WatchBatch batch = store_->Wait(info_.StorageKey(), cursor_, wake, epoch_);
     if (batch.closed) {
       out.finished = true;
-      out.drop_connection = drop_;
       return out;
     }
     if (batch.expired) {
@@ -229,8 +228,6 @@ class EngineWatch : public WatchStream {
     }
     return out;
   }
-
-  void set_drop(bool drop) { drop_ = drop; }
 
  private:
   bool Matches(const StoredObject* o) const {
@@ -296,7 +293,6 @@ class EngineWatch : public WatchStream {
   absl::Time next_bookmark_;
   uint64_t epoch_;
   std::string first_error_;
-  bool drop_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -794,17 +790,27 @@ class ApiEngine::Impl {
     if (finalized) {
       absl::StatusOr<ObjectRef> gone =
           store_->Delete(info.StorageKey(), key, cur_rv, MakeInput(info, next));
-      if (!gone.ok()) return gone.status();
+      if (!gone.ok()) return StoreError(info, name, gone.status());
       AfterRemove(info, next);
       result.body = Serve(info, **gone, false);
       return result;
     }
     absl::StatusOr<ObjectRef> stored =
         store_->Update(info.StorageKey(), key, cur_rv, MakeInput(info, next));
-    if (!stored.ok()) return stored.status();
+    if (!stored.ok()) return StoreError(info, name, stored.status());
     AfterWrite(info);
     result.body = Serve(info, **stored, false);
     return result;
+  }
+
+  // StoreError: a store failure as the API reports it. kAborted (the object changed since it was
+  // read) stays internal: callers retry or turn it into a 409.
+  static absl::Status StoreError(const ResourceInfo& info, const std::string& name,
+                                 const absl::Status& s) {
+    if (s.code() == absl::StatusCode::kNotFound) {
+      return ToStatus(ApiError::NotFound(info.gr(), name));
+    }
+    return s;
   }
 
   // ---- delete ----

@@ -90,9 +90,8 @@ struct WatchSettings {
 class WatchStream {
  public:
   struct Output {
-    std::string data;              // zero or more complete event lines
-    bool finished = false;         // end the response cleanly after `data`
-    bool drop_connection = false;  // end it by closing the connection (no final chunk)
+    std::string data;       // zero or more complete event lines
+    bool finished = false;  // end the response after `data`
   };
   virtual ~WatchStream() = default;
   // Next blocks up to `max_wait` for events (never past the watch's own timeout).

@@ -616,7 +616,8 @@ class ApiServer::Impl {
           WatchStream::Output out = watch->Next(absl::Seconds(1));
           if (!out.data.empty() && !sink.write(out.data.data(), out.data.size())) return false;
           if (out.finished) {
-            if (out.drop_connection || AbruptlyDropped(epoch)) return false;
+            // After an abrupt drop-watches knob the connection closes without the final chunk.
+            if (AbruptlyDropped(epoch)) return false;
             sink.done();
             return true;
           }

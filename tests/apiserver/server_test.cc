@@ -278,6 +278,21 @@ TEST_F(ServerTest, DropWatchesEndsThem) {
   dropper.join();
   EXPECT_EQ(status, 200);
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+
+  // abrupt=1 closes the connection mid-stream: the client sees a broken response, not an end.
+  std::thread abrupt([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    httplib::Client c("127.0.0.1", server_->port());
+    c.Post("/__hallmark/drop-watches?abrupt=1", "", "application/json");
+  });
+  httplib::Client c("127.0.0.1", server_->port());
+  auto broken = c.Get(absl::StrCat(kRuns, "?watch=true"), [](const char*, size_t) { return true; });
+  abrupt.join();
+  EXPECT_FALSE(broken);
+  // Later watches are unaffected.
+  auto later = c.Get(absl::StrCat(kRuns, "?watch=true&timeoutSeconds=1"));
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, 200);
 }
 
 TEST_F(ServerTest, FaultInjectionAndRequestLog) {
