@@ -636,6 +636,37 @@ TEST(ApiServerIntegrationTest, InformerWithNamespaceFilterRequestsOnlyThoseNames
                                  "/apis/tekton.dev/v1/namespaces/team-c/taskruns"));
 }
 
+TEST(ApiServerIntegrationTest, InformerSelectorsAreSentToTheServer) {
+  auto server = ApiServer::Start();
+  ASSERT_NE(server, nullptr);
+  auto client = PlainClient(*server);
+  CreateNamespace(*client, "ci");
+  for (const char* name : {"a", "b", "c"}) {
+    nlohmann::json run = TaskRun(name);
+    run["metadata"]["labels"] = {{"app", std::string(name) == "c" ? "other" : "web"}};
+    ASSERT_THAT(client->Create(TaskRunsV1(), "ci", run), IsOk());
+  }
+  Seen seen;
+  InformerOptions o = RunInformer();
+  o.label_selector = "app=web";
+  o.field_selector = "metadata.name!=b";
+  ASSERT_OK_AND_ASSIGN(auto informer,
+                       Informer<RunInfo>::New(*client, o, ProjectRun, seen.Handlers()));
+  ASSERT_THAT(informer->Start(), IsOk());
+  ASSERT_TRUE(informer->WaitForSync(absl::Seconds(10)));
+  nlohmann::json late = TaskRun("d");
+  late["metadata"]["labels"] = {{"app", "web"}};
+  ASSERT_THAT(client->Create(TaskRunsV1(), "ci", late), IsOk());
+  ASSERT_TRUE(seen.WaitFor("add ci/d"));
+  informer->Stop();
+  EXPECT_THAT(seen.All(), ElementsAre("add ci/a", "add ci/d"));
+  for (const nlohmann::json& r : server->Requests("/taskruns")) {
+    if (r["verb"] != "list" && r["verb"] != "watch") continue;
+    EXPECT_THAT(Query(r), AllOf(HasSubstr("labelSelector=app%3Dweb"),
+                                HasSubstr("fieldSelector=metadata.name%21%3Db")));
+  }
+}
+
 TEST(ApiServerIntegrationTest, EventsAreCreatedOnRuns) {
   auto server = ApiServer::Start();
   ASSERT_NE(server, nullptr);

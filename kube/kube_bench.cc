@@ -12,6 +12,7 @@
 #include <malloc.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -163,6 +164,8 @@ class Server {
   }
   ~Server() {
     if (process_) process_->Stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
   }
   const std::string& url() const { return url_; }
   size_t object_bytes() const { return object_bytes_; }
