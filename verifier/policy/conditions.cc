@@ -42,8 +42,8 @@ absl::StatusOr<std::vector<PathStep>> ParsePath(absl::string_view text) {
         size_t start = i;
         while (i < s.size() && (absl::ascii_isalnum(s[i]) || s[i] == '_' || s[i] == '-')) ++i;
         if (i == start || absl::ascii_isdigit(s[start])) {
-          return absl::InvalidArgumentError(absl::StrCat("unsupported expression at \"",
-                                                         s.substr(start), "\""));
+          return absl::InvalidArgumentError(
+              absl::StrCat("unsupported expression at \"", s.substr(start), "\""));
         }
         step.field = std::string(s.substr(start, i - start));
       }
@@ -124,14 +124,14 @@ absl::Status ValidateVariables(const json& j, absl::string_view where) {
           ((*p)[0].field == "request" || (*p)[0].field == "images")) {
         // Results are cached per policy, rule and image: a condition on the admission request
         // would make a cached result wrong for the next request.
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": variable {{", v.path,
-            "}}: only the attestation's predicate can be referenced in conditions"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": variable {{", v.path,
+                         "}}: only the attestation's predicate can be referenced in conditions"));
       }
       if (!p.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": variable {{", v.path, "}}: ", p.status().message(),
-            " (only field paths such as {{ repo.uri }} are supported)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": variable {{", v.path, "}}: ", p.status().message(),
+                         " (only field paths such as {{ repo.uri }} are supported)"));
       }
     }
   } else if (j.is_array() || j.is_object()) {
@@ -261,10 +261,10 @@ bool Evaluate(const Condition& c, const json& key, const json& value) {
 }
 
 bool KnownOperator(const std::string& op) {
-  static const char* const kOps[] = {"equals",   "equal",    "notequals",   "notequal",
-                                     "anyin",    "allin",    "anynotin",    "allnotin",
-                                     "in",       "notin",    "greaterthan", "greaterthanorequals",
-                                     "lessthan", "lessthanorequals"};
+  static const char* const kOps[] = {
+      "equals",   "equal",           "notequals", "notequal", "anyin",       "allin",
+      "anynotin", "allnotin",        "in",        "notin",    "greaterthan", "greaterthanorequals",
+      "lessthan", "lessthanorequals"};
   for (const char* k : kOps) {
     if (op == k) return true;
   }
@@ -286,7 +286,8 @@ absl::StatusOr<Condition> ParseCondition(const json& j, const std::string& where
         absl::StrCat(where, ".operator: \"", op, "\" is not supported"));
   }
   if (j.contains("message")) {
-    if (!j["message"].is_string()) return absl::InvalidArgumentError(where + ".message: not a string");
+    if (!j["message"].is_string())
+      return absl::InvalidArgumentError(where + ".message: not a string");
     c.message = j["message"].get<std::string>();
   }
   absl::Status s = ValidateVariables(c.key, where + ".key");

@@ -29,23 +29,41 @@ TEST(ConditionsTest, VariablesResolveAgainstThePredicate) {
 }
 
 TEST(ConditionsTest, AllAnyAndMessages) {
-  EXPECT_TRUE(Eval(R"([{"all":[{"key":"{{ repo.uri }}","operator":"Equals","value":"https://github.com/example/my-project"},
-                               {"key":"{{ repo.branch }}","operator":"Equals","value":"main"}]}])", kPredicate).passed);
-  ConditionResult r = Eval(R"([{"all":[{"key":"{{ repo.branch }}","operator":"Equals","value":"dev","message":"not dev"},
-                                       {"key":"x","operator":"Equals","value":"x","message":"never reached"}]}])", kPredicate);
+  EXPECT_TRUE(
+      Eval(
+          R"([{"all":[{"key":"{{ repo.uri }}","operator":"Equals","value":"https://github.com/example/my-project"},
+                               {"key":"{{ repo.branch }}","operator":"Equals","value":"main"}]}])",
+          kPredicate)
+          .passed);
+  ConditionResult r = Eval(
+      R"([{"all":[{"key":"{{ repo.branch }}","operator":"Equals","value":"dev","message":"not dev"},
+                                       {"key":"x","operator":"Equals","value":"x","message":"never reached"}]}])",
+      kPredicate);
   EXPECT_FALSE(r.passed);
   EXPECT_EQ(r.message, "not dev");
   r = Eval(R"([{"any":[{"key":"a","operator":"Equals","value":"b","message":"m1"},
-                       {"key":"a","operator":"Equals","value":"c","message":"m2"}]}])", kPredicate);
+                       {"key":"a","operator":"Equals","value":"c","message":"m2"}]}])",
+           kPredicate);
   EXPECT_FALSE(r.passed);
   EXPECT_EQ(r.message, "m1; m2");
-  EXPECT_TRUE(Eval(R"([{"any":[{"key":"a","operator":"Equals","value":"b"},{"key":"a","operator":"Equals","value":"a"}]}])", kPredicate).passed);
+  EXPECT_TRUE(
+      Eval(
+          R"([{"any":[{"key":"a","operator":"Equals","value":"b"},{"key":"a","operator":"Equals","value":"a"}]}])",
+          kPredicate)
+          .passed);
   EXPECT_FALSE(Eval(R"([{"any":[]}])", kPredicate).passed);  // an empty any never passes
-  EXPECT_FALSE(Eval(R"([{"all":[]}, {"all":[{"key":"1","operator":"Equals","value":"2"}]}])", kPredicate).passed);
+  EXPECT_FALSE(
+      Eval(R"([{"all":[]}, {"all":[{"key":"1","operator":"Equals","value":"2"}]}])", kPredicate)
+          .passed);
 }
 
 TEST(ConditionsTest, Operators) {
-  struct Case { const char* key; const char* op; const char* value; bool want; };
+  struct Case {
+    const char* key;
+    const char* op;
+    const char* value;
+    bool want;
+  };
   const Case cases[] = {
       {"\"{{ repo.branch }}\"", "equals", "\"ma*\"", true},
       {"\"{{ repo.branch }}\"", "NotEquals", "\"main\"", false},
@@ -62,7 +80,8 @@ TEST(ConditionsTest, Operators) {
       {"\"{{ list }}\"", "AnyNotIn", "[1, 2]", false},
       {"\"{{ missing }}\"", "Equals", "\"\"", false},
       {"\"{{ missing }}\"", "NotEquals", "\"x\"", false},
-      {"\"{{ repo }}\"", "Equals", "{\"uri\":\"https://github.com/example/my-project\",\"branch\":\"main\"}", true},
+      {"\"{{ repo }}\"", "Equals",
+       "{\"uri\":\"https://github.com/example/my-project\",\"branch\":\"main\"}", true},
   };
   for (const Case& c : cases) {
     std::string conds = std::string(R"([{"all":[{"key":)") + c.key + R"(,"operator":")" + c.op +

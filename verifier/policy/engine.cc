@@ -51,7 +51,8 @@ const json* ValueAt(const json& doc, const std::string& pointer) {
   if (pointer.empty() || pointer[0] != '/') return nullptr;
   while (cur != nullptr && pos <= pointer.size()) {
     size_t next = pointer.find('/', pos);
-    std::string token = pointer.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    std::string token =
+        pointer.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
     std::string unescaped;
     for (size_t i = 0; i < token.size(); ++i) {
       if (token[i] == '~' && i + 1 < token.size()) {
@@ -107,7 +108,8 @@ class Fetcher {
 
   absl::StatusOr<std::vector<AttachmentLayer>>* Get(const std::string& repository,
                                                     AttachmentKind kind) {
-    std::string key = absl::StrCat(kind == AttachmentKind::kSignatures ? "sig|" : "att|", repository);
+    std::string key =
+        absl::StrCat(kind == AttachmentKind::kSignatures ? "sig|" : "att|", repository);
     auto it = memo_.find(key);
     if (it != memo_.end()) return &it->second;
     std::optional<oci::Repository> repo;
@@ -152,9 +154,9 @@ absl::StatusOr<std::vector<crypto::PublicKey>> KeysOf(const Attestor& a, SecretS
   std::string ns = a.secret->ns.empty() ? secrets->DefaultNamespace() : a.secret->ns;
   absl::StatusOr<Secret> secret = secrets->Get(ns, a.secret->name);
   if (!secret.ok()) {
-    return absl::Status(secret.status().code(), absl::StrCat("failed to read secret ", ns, "/",
-                                                             a.secret->name, ": ",
-                                                             secret.status().message()));
+    return absl::Status(secret.status().code(),
+                        absl::StrCat("failed to read secret ", ns, "/", a.secret->name, ": ",
+                                     secret.status().message()));
   }
   auto it = secret->data.find("cosign.pub");
   if (it == secret->data.end()) {
@@ -163,8 +165,8 @@ absl::StatusOr<std::vector<crypto::PublicKey>> KeysOf(const Attestor& a, SecretS
   }
   absl::StatusOr<std::vector<crypto::PublicKey>> keys = crypto::PublicKey::ParsePemKeys(it->second);
   if (!keys.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("secret ", ns, "/", a.secret->name,
-                                                   " cosign.pub: ", keys.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("secret ", ns, "/", a.secret->name, " cosign.pub: ", keys.status().message()));
   }
   return keys;
 }
@@ -186,7 +188,8 @@ absl::Status VerifySet(const AttestorSet& set, const std::string& path, SetConte
       absl::StatusOr<std::vector<crypto::PublicKey>> keys = KeysOf(a, ctx->secrets);
       if (!ctx->digest.ok()) {
         if (IsTransportError(ctx->digest.status())) ctx->transport_error = true;
-        entry = absl::Status(ctx->digest.status().code(), prefix + std::string(ctx->digest.status().message()));
+        entry = absl::Status(ctx->digest.status().code(),
+                             prefix + std::string(ctx->digest.status().message()));
       } else if (!keys.ok()) {
         if (IsTransportError(keys.status())) ctx->transport_error = true;
         entry = absl::Status(keys.status().code(), prefix + std::string(keys.status().message()));
@@ -196,7 +199,8 @@ absl::Status VerifySet(const AttestorSet& set, const std::string& path, SetConte
             ctx->fetcher->Get(repo, AttachmentKind::kSignatures);
         if (!layers->ok()) {
           if (IsTransportError(layers->status())) ctx->transport_error = true;
-          entry = absl::Status(layers->status().code(), prefix + std::string(layers->status().message()));
+          entry = absl::Status(layers->status().code(),
+                               prefix + std::string(layers->status().message()));
         } else {
           CheckOptions check;
           check.annotations = a.annotations;
@@ -222,11 +226,16 @@ absl::Status VerifySet(const AttestorSet& set, const std::string& path, SetConte
 
 absl::string_view RuleStatusName(RuleStatus status) {
   switch (status) {
-    case RuleStatus::kPass: return "pass";
-    case RuleStatus::kFail: return "fail";
-    case RuleStatus::kWarn: return "warn";
-    case RuleStatus::kError: return "error";
-    case RuleStatus::kSkip: return "skip";
+    case RuleStatus::kPass:
+      return "pass";
+    case RuleStatus::kFail:
+      return "fail";
+    case RuleStatus::kWarn:
+      return "warn";
+    case RuleStatus::kError:
+      return "error";
+    case RuleStatus::kSkip:
+      return "skip";
   }
   return "error";
 }
@@ -245,9 +254,9 @@ ImageVerdict Engine::VerifyImage(const Policy& policy, const Rule& rule,
     return v;
   }
   // The ONE resolution of this image: everything below uses `digest`.
-  absl::StatusOr<oci::Digest> digest =
-      info.digest.empty() ? options_.images->Resolve(*ref, iv.credentials)
-                          : oci::Digest::Parse(info.digest);
+  absl::StatusOr<oci::Digest> digest = info.digest.empty()
+                                           ? options_.images->Resolve(*ref, iv.credentials)
+                                           : oci::Digest::Parse(info.digest);
   if (digest.ok()) v.digest = digest->String();
   if (!has_checks) {
     v.has_response = false;
@@ -275,8 +284,10 @@ ImageVerdict Engine::VerifyImage(const Policy& policy, const Rule& rule,
   }
   if (!digest.ok()) {  // only reachable with attestations and no attestors
     v.status = IsTransportError(digest.status()) ? RuleStatus::kError : RuleStatus::kFail;
-    v.message = absl::StrCat("image attestations verification failed, verifiedCount: 0, "
-                             "requiredCount: 1, error: ", digest.status().message());
+    v.message = absl::StrCat(
+        "image attestations verification failed, verifiedCount: 0, "
+        "requiredCount: 1, error: ",
+        digest.status().message());
     return v;
   }
   ImageInfo pinned = info;
@@ -292,8 +303,8 @@ ImageVerdict Engine::VerifyImage(const Policy& policy, const Rule& rule,
       for (const Attestor& a : set.entries) {
         // Kyverno prints the attestation index where the entry index belongs; kept for
         // byte-compatible messages.
-        std::string entry_path =
-            absl::StrCat(".attestations[", i, "].attestors[", j, "].entries[", i, "]", a.PathSuffix());
+        std::string entry_path = absl::StrCat(".attestations[", i, "].attestors[", j, "].entries[",
+                                              i, "]", a.PathSuffix());
         if (a.kind == Attestor::Kind::kNested) {
           errors.push_back(entry_path + ": nested attestors are not supported for attestations");
           continue;
@@ -329,7 +340,8 @@ ImageVerdict Engine::VerifyImage(const Policy& policy, const Rule& rule,
                                       ? &statement["predicate"]
                                       : nullptr;
           if (predicate == nullptr || !predicate->is_object()) {
-            statement_error = "failed to check attestations: failed to extract predicate from statement";
+            statement_error =
+                "failed to check attestations: failed to extract predicate from statement";
             break;
           }
           predicates.push_back(*predicate);
@@ -362,11 +374,11 @@ ImageVerdict Engine::VerifyImage(const Policy& policy, const Rule& rule,
       }
       if (verified < required) {
         v.status = ctx.transport_error ? RuleStatus::kError : RuleStatus::kFail;
-        v.message = absl::StrCat(
-            "image attestations verification failed, verifiedCount: ", verified,
-            ", requiredCount: ", required, ", error: ",
-            errors.empty() ? std::string("attestations verification failed")
-                           : absl::StrJoin(errors, "; "));
+        v.message =
+            absl::StrCat("image attestations verification failed, verifiedCount: ", verified,
+                         ", requiredCount: ", required, ", error: ",
+                         errors.empty() ? std::string("attestations verification failed")
+                                        : absl::StrJoin(errors, "; "));
         return v;
       }
     }
@@ -445,8 +457,8 @@ EngineOutcome Engine::Mutate(const std::vector<Policy>& policies,
           if (AnyMatch(iv.skip_image_references, image)) {
             out.image_statuses[image] = "skip";
             result(RuleStatus::kSkip,
-                   absl::StrCat("skipping image reference image ", image, ", policy ",
-                                policy.name, " ruleName ", rule.name),
+                   absl::StrCat("skipping image reference image ", image, ", policy ", policy.name,
+                                " ruleName ", rule.name),
                    /*warning=*/true);
             continue;
           }
@@ -455,8 +467,10 @@ EngineOutcome Engine::Mutate(const std::vector<Policy>& policies,
           }
           bool hit = false;
           ImageVerdict v = VerifyImageCached(policy, rule, e, iv, img.info, &hit);
-          if (hit) ++out.cache_hits;
-          else if (has_checks) ++out.verifications;
+          if (hit)
+            ++out.cache_hits;
+          else if (has_checks)
+            ++out.verifications;
           std::string key_image = image;
           if (iv.mutate_digest && img.info.digest.empty() && !v.digest.empty() &&
               !img.transformed) {
@@ -567,9 +581,8 @@ EngineOutcome Engine::Validate(const std::vector<Policy>& policies,
               break;
             }
             auto st = data.find(image);
-            bool ok = st != data.end() &&
-                      ((st->is_string() && (*st == "pass" || *st == "skip")) ||
-                       (st->is_boolean() && st->get<bool>()));
+            bool ok = st != data.end() && ((st->is_string() && (*st == "pass" || *st == "skip")) ||
+                                           (st->is_boolean() && st->get<bool>()));
             if (!ok) {
               failure = absl::StrCat("unverified image ", image);
               break;

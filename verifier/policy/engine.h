@@ -91,12 +91,12 @@ struct EngineOutcome {
   bool allowed = true;
   std::string message;  // Kyverno's blocked-resource text when !allowed
   std::vector<RuleResult> results;
-  nlohmann::json patch = nlohmann::json::array();  // RFC 6902 operations (Mutate)
-  nlohmann::json patched_object;                   // `object` with `patch` applied
+  nlohmann::json patch = nlohmann::json::array();     // RFC 6902 operations (Mutate)
+  nlohmann::json patched_object;                      // `object` with `patch` applied
   std::map<std::string, std::string> image_statuses;  // kyverno.io/verify-images content
-  std::vector<std::string> warnings;  // "policy <p>.<rule>: <message>"
-  bool error = false;                 // some result is an error (unreachable registry, ...)
-  size_t verifications = 0;           // images verified (not from cache, not skipped)
+  std::vector<std::string> warnings;                  // "policy <p>.<rule>: <message>"
+  bool error = false;        // some result is an error (unreachable registry, ...)
+  size_t verifications = 0;  // images verified (not from cache, not skipped)
   size_t cache_hits = 0;
 };
 
@@ -112,8 +112,8 @@ struct ImageVerdict {
 using ImageVerdictCache = VerificationCache<ImageVerdict>;
 
 struct EngineOptions {
-  ImageSource* images = nullptr;    // required, not owned
-  SecretSource* secrets = nullptr;  // optional, not owned: keys.secret needs it
+  ImageSource* images = nullptr;       // required, not owned
+  SecretSource* secrets = nullptr;     // optional, not owned: keys.secret needs it
   ImageVerdictCache* cache = nullptr;  // optional, not owned
 };
 

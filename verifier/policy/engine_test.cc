@@ -33,7 +33,8 @@ using json = nlohmann::json;
 using testing::FakeImageSource;
 using testing::FakeSecretSource;
 
-const char kDemoDigest[] = "sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00";
+const char kDemoDigest[] =
+    "sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00";
 
 AdmissionInput InputFromReview(const json& review) {
   const json& r = review["request"];
@@ -75,14 +76,16 @@ json KeyEntry(const crypto::PrivateKey& key) {
 
 json PolicyJson(const std::string& name, const json& verify_images,
                 const std::string& action = "Enforce") {
-  return {{"apiVersion", "kyverno.io/v1"},
-          {"kind", "ClusterPolicy"},
-          {"metadata", {{"name", name}}},
-          {"spec",
-           {{"validationFailureAction", action},
-            {"rules", json::array({{{"name", "check"},
-                                    {"match", {{"any", json::array({{{"resources", {{"kinds", {"Pod"}}}}}})}}},
-                                    {"verifyImages", verify_images}}})}}}};
+  return {
+      {"apiVersion", "kyverno.io/v1"},
+      {"kind", "ClusterPolicy"},
+      {"metadata", {{"name", name}}},
+      {"spec",
+       {{"validationFailureAction", action},
+        {"rules",
+         json::array({{{"name", "check"},
+                       {"match", {{"any", json::array({{{"resources", {{"kinds", {"Pod"}}}}}})}}},
+                       {"verifyImages", verify_images}}})}}}};
 }
 
 std::vector<Policy> Load(const json& policy, LoadOptions options = {}) {
@@ -144,7 +147,8 @@ class FixtureTest : public EngineTest {
     source_.SetTag("registry.example:5000/unsigned:v1", {oci::Sha256Of("unsigned")});
     auto blob = [](const std::string& f) { return ReadFixture("cosign/oci/" + f); };
     std::string sig0 = blob("sig-tag-example.layer0.blob");
-    std::string att0 = blob("att-tag-example.layer0.blob"), att1 = blob("att-tag-example.layer1.blob");
+    std::string att0 = blob("att-tag-example.layer0.blob"),
+                att1 = blob("att-tag-example.layer1.blob");
     source_.SetLayers("registry.example:5000/demo", demo, AttachmentKind::kSignatures,
                       testing::LayersOf(blob("sig-tag-example.manifest.json"),
                                         {{oci::Sha256Of(sig0).String(), sig0}}));
@@ -178,8 +182,9 @@ TEST_F(FixtureTest, SignedPodPinnedAndAnnotatedLikeKyverno) {
             absl::StrCat("registry.example:5000/demo:v1@", kDemoDigest));
   ASSERT_EQ(out.results.size(), 1u);
   EXPECT_EQ(out.results[0].status, RuleStatus::kPass);
-  EXPECT_EQ(out.results[0].message,
-            absl::StrCat("verified image attestations for registry.example:5000/demo@", kDemoDigest));
+  EXPECT_EQ(
+      out.results[0].message,
+      absl::StrCat("verified image attestations for registry.example:5000/demo@", kDemoDigest));
 }
 
 TEST_F(FixtureTest, SkippedImagesTouchNoRegistry) {
@@ -200,7 +205,8 @@ TEST_F(EngineTest, CountOneOfTwoKeysAndAllByDefault) {
   json entries = json::array({KeyEntry(other_), KeyEntry(key_)});
   json one = {{{"imageReferences", {"registry.local/*"}},
                {"attestors", json::array({{{"count", 1}, {"entries", entries}}})}}};
-  EngineOutcome out = Mutate(Load(PolicyJson("p", one)), PodInput("ns", "a", {"registry.local/app:v1"}));
+  EngineOutcome out =
+      Mutate(Load(PolicyJson("p", one)), PodInput("ns", "a", {"registry.local/app:v1"}));
   EXPECT_TRUE(out.allowed) << out.message;
   json all = {{{"imageReferences", {"registry.local/*"}},
                {"attestors", json::array({{{"entries", entries}}})}}};
@@ -227,24 +233,29 @@ TEST_F(EngineTest, SeveralKeysInOnePublicKeysTextAreSeparateEntries) {
 TEST_F(EngineTest, AttestorSetsAreAndedAndNestedPathsPrinted) {
   Signed("registry.local/app");
   json nested = {{"attestor", {{"entries", json::array({KeyEntry(other_)})}}}};
-  json vi = {{{"imageReferences", {"registry.local/*"}},
-              {"attestors", json::array({{{"entries", {KeyEntry(key_)}}},
-                                         {{"entries", {nested}}}})}}};
-  EngineOutcome out = Mutate(Load(PolicyJson("p", vi)), PodInput("ns", "a", {"registry.local/app:v1"}));
+  json vi = {
+      {{"imageReferences", {"registry.local/*"}},
+       {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}, {{"entries", {nested}}}})}}};
+  EngineOutcome out =
+      Mutate(Load(PolicyJson("p", vi)), PodInput("ns", "a", {"registry.local/app:v1"}));
   EXPECT_FALSE(out.allowed);
   ASSERT_EQ(out.results.size(), 1u);
-  EXPECT_THAT(out.results[0].message,
-              HasSubstr(": .attestors[1].entries[0].attestor.entries[0].keys: no matching signatures"));
+  EXPECT_THAT(
+      out.results[0].message,
+      HasSubstr(": .attestors[1].entries[0].attestor.entries[0].keys: no matching signatures"));
 }
 
 TEST_F(EngineTest, UnsignedImageSaysNoSignaturesFound) {
   source_.SetTag("registry.local/app:v1", {oci::Sha256Of("x")});
-  json vi = {{{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
-  EngineOutcome out = Mutate(Load(PolicyJson("only-cosign", vi)), PodInput("policy", "u", {"registry.local/app:v1"}));
+  json vi = {
+      {{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
+  EngineOutcome out = Mutate(Load(PolicyJson("only-cosign", vi)),
+                             PodInput("policy", "u", {"registry.local/app:v1"}));
   EXPECT_FALSE(out.allowed);
   EXPECT_EQ(out.message,
             "\n\nresource Pod/policy/u was blocked due to the following policies \n\n"
-            "only-cosign:\n  check: 'failed to verify image registry.local/app:v1: .attestors[0].entries[0].keys:\n"
+            "only-cosign:\n  check: 'failed to verify image registry.local/app:v1: "
+            ".attestors[0].entries[0].keys:\n"
             "    no signatures found'\n");
 }
 
@@ -257,8 +268,10 @@ TEST_F(EngineTest, DigestServedDifferentlyOnTheSecondFetchPinsTheVerifiedOne) {
   oci::Digest good = Signed("registry.local/app");
   oci::Digest evil = oci::Sha256Of("evil");
   source_.SetTag("registry.local/app:v1", {good, evil});
-  json vi = {{{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
-  EngineOutcome out = Mutate(Load(PolicyJson("p", vi)), PodInput("ns", "a", {"registry.local/app:v1"}));
+  json vi = {
+      {{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
+  EngineOutcome out =
+      Mutate(Load(PolicyJson("p", vi)), PodInput("ns", "a", {"registry.local/app:v1"}));
   ASSERT_TRUE(out.allowed) << out.message;
   EXPECT_EQ(source_.resolves(), 1);
   EXPECT_EQ(out.patched_object["spec"]["containers"][0]["image"],
@@ -274,11 +287,15 @@ TEST_F(EngineTest, TooManyLayersIsRefusedAndDenied) {
   auto sig = testing::SignatureLayer(key_, "registry.local/app", d);
   source_.SetLayers("registry.local/app", d, AttachmentKind::kSignatures,
                     std::vector<AttachmentLayer>(1001, *sig));
-  json vi = {{{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
-  EngineOutcome out = Mutate(Load(PolicyJson("p", vi)), PodInput("ns", "a", {"registry.local/app:v1"}));
+  json vi = {
+      {{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
+  EngineOutcome out =
+      Mutate(Load(PolicyJson("p", vi)), PodInput("ns", "a", {"registry.local/app:v1"}));
   EXPECT_FALSE(out.allowed);
-  EXPECT_THAT(out.results[0].message,
-              HasSubstr(".attestors[0].entries[0].keys: number of layers (1001) exceeded the limit (1000)"));
+  EXPECT_THAT(
+      out.results[0].message,
+      HasSubstr(
+          ".attestors[0].entries[0].keys: number of layers (1001) exceeded the limit (1000)"));
 }
 
 json AttestationVI(const crypto::PrivateKey& key, const std::string& type,
@@ -297,8 +314,9 @@ TEST_F(EngineTest, AttestationOfAnotherPredicateTypeFails) {
       key_, testing::Statement("https://cosign.sigstore.dev/attestation/vuln/v1",
                                "registry.local/app", d, {{"scanner", "x"}}));
   source_.SetLayers("registry.local/app", d, AttachmentKind::kAttestations, {*vuln});
-  EngineOutcome out = Mutate(Load(PolicyJson("p", AttestationVI(key_, "https://slsa.dev/provenance/v0.2"))),
-                             PodInput("ns", "a", {"registry.local/app:v1"}));
+  EngineOutcome out =
+      Mutate(Load(PolicyJson("p", AttestationVI(key_, "https://slsa.dev/provenance/v0.2"))),
+             PodInput("ns", "a", {"registry.local/app:v1"}));
   EXPECT_FALSE(out.allowed);
   EXPECT_EQ(out.results[0].message,
             "image attestations verification failed, verifiedCount: 0, requiredCount: 1, error: "
@@ -313,8 +331,9 @@ TEST_F(EngineTest, AttestationSignedByTheWrongKeyFails) {
       other_, testing::Statement("https://slsa.dev/provenance/v0.2", "registry.local/app", d,
                                  {{"builder", {{"id", "x"}}}}));
   source_.SetLayers("registry.local/app", d, AttachmentKind::kAttestations, {*slsa});
-  EngineOutcome out = Mutate(Load(PolicyJson("p", AttestationVI(key_, "https://slsa.dev/provenance/v0.2"))),
-                             PodInput("ns", "a", {"registry.local/app:v1"}));
+  EngineOutcome out =
+      Mutate(Load(PolicyJson("p", AttestationVI(key_, "https://slsa.dev/provenance/v0.2"))),
+             PodInput("ns", "a", {"registry.local/app:v1"}));
   EXPECT_FALSE(out.allowed);
   EXPECT_THAT(out.results[0].message,
               HasSubstr("verifiedCount: 0, requiredCount: 1, error: no matching attestations: "
@@ -333,21 +352,25 @@ TEST_F(EngineTest, AttestationConditionsEvaluatedOnThePredicate) {
       Load(PolicyJson("p", AttestationVI(key_, "https://example.com/CodeReview/v1", conditions))),
       PodInput("ns", "a", {"registry.local/app:v1"}));
   EXPECT_FALSE(out.allowed);
-  EXPECT_EQ(out.results[0].message,
-            absl::StrCat("image attestations verification failed, verifiedCount: 0, requiredCount: 1, "
-                         "error: .attestations[0].attestors[0].entries[0].keys: attestation checks "
-                         "failed for registry.local/app@", d.String(),
-                         " and predicate https://example.com/CodeReview/v1: only main is reviewed"));
+  EXPECT_EQ(
+      out.results[0].message,
+      absl::StrCat("image attestations verification failed, verifiedCount: 0, requiredCount: 1, "
+                   "error: .attestations[0].attestors[0].entries[0].keys: attestation checks "
+                   "failed for registry.local/app@",
+                   d.String(),
+                   " and predicate https://example.com/CodeReview/v1: only main is reviewed"));
   conditions[0]["all"][0]["value"] = "d?v";
-  out = Mutate(Load(PolicyJson("p", AttestationVI(key_, "https://example.com/CodeReview/v1", conditions))),
-               PodInput("ns", "a", {"registry.local/app:v1"}));
+  out = Mutate(
+      Load(PolicyJson("p", AttestationVI(key_, "https://example.com/CodeReview/v1", conditions))),
+      PodInput("ns", "a", {"registry.local/app:v1"}));
   EXPECT_TRUE(out.allowed) << out.message;
 }
 
 // kyverno#15705 and "internal error -> deny": the registry cannot be reached.
 TEST_F(EngineTest, RegistryErrorsDenyEvenUnderAuditAndIgnore) {
   source_.FailAll(absl::UnavailableError("dial tcp 127.0.0.1:1: connect: connection refused"));
-  json vi = {{{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
+  json vi = {
+      {{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
   json policy = PolicyJson("p", vi, "Audit");
   policy["spec"]["failurePolicy"] = "Ignore";
   vi[0]["mutateDigest"] = false;
@@ -363,9 +386,12 @@ TEST_F(EngineTest, RegistryErrorsDenyEvenUnderAuditAndIgnore) {
 
 TEST_F(EngineTest, AuditFailureIsAdmittedWithAWarningAndAFailAnnotation) {
   source_.SetTag("registry.local/app:v1", {oci::Sha256Of("x")});
-  json vi = {{{"imageReferences", {"*"}}, {"mutateDigest", false}, {"failureAction", "Audit"},
+  json vi = {{{"imageReferences", {"*"}},
+              {"mutateDigest", false},
+              {"failureAction", "Audit"},
               {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
-  EngineOutcome out = Mutate(Load(PolicyJson("p", vi, "Enforce")), PodInput("ns", "a", {"registry.local/app:v1"}));
+  EngineOutcome out =
+      Mutate(Load(PolicyJson("p", vi, "Enforce")), PodInput("ns", "a", {"registry.local/app:v1"}));
   EXPECT_TRUE(out.allowed);
   EXPECT_EQ(out.image_statuses["registry.local/app:v1"], "fail");
   ASSERT_EQ(out.warnings.size(), 1u);
@@ -377,7 +403,8 @@ TEST_F(EngineTest, AuditFailureIsAdmittedWithAWarningAndAFailAnnotation) {
 TEST_F(EngineTest, UpdatesVerifyChangedImagesEvenOnTerminatingObjects) {
   Signed("registry.local/app");
   source_.SetTag("registry.local/evil:v1", {oci::Sha256Of("evil")});
-  json vi = {{{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
+  json vi = {
+      {{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
   std::vector<Policy> p = Load(PolicyJson("p", vi));
   AdmissionInput old_pod = PodInput("ns", "a", {"registry.local/app:v1"});
   AdmissionInput update = PodInput("ns", "a", {"registry.local/evil:v1"});
@@ -405,7 +432,8 @@ TEST_F(EngineTest, ForgedAnnotationOnCreateIsNotTrusted) {
   AdmissionInput in = PodInput("ns", "a", {"registry.local/app@" + d.String()});
   in.object["metadata"]["annotations"] = {
       {"kyverno.io/verify-images", json{{"registry.local/app@" + d.String(), "pass"}}.dump()}};
-  json vi = {{{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
+  json vi = {
+      {{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
   EXPECT_FALSE(Mutate(Load(PolicyJson("p", vi)), in).allowed);
 }
 
@@ -413,7 +441,8 @@ TEST_F(EngineTest, ForgedAnnotationOnCreateIsNotTrusted) {
 
 TEST_F(EngineTest, DeploymentsAreCheckedThroughAutogenRules) {
   oci::Digest d = Signed("registry.local/app");
-  json vi = {{{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
+  json vi = {
+      {{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
   std::vector<Policy> p = Load(PolicyJson("p", vi));
   ASSERT_EQ(p[0].rules.size(), 3u);
   EXPECT_EQ(p[0].rules[1].name, "autogen-check");
@@ -430,7 +459,8 @@ TEST_F(EngineTest, DeploymentsAreCheckedThroughAutogenRules) {
   EngineOutcome out = Mutate(p, in);
   EXPECT_FALSE(out.allowed);
   EXPECT_THAT(out.message, HasSubstr("resource Deployment/ns/web was blocked"));
-  EXPECT_THAT(out.message, HasSubstr("autogen-check: 'failed to verify image registry.local/other:v1"));
+  EXPECT_THAT(out.message,
+              HasSubstr("autogen-check: 'failed to verify image registry.local/other:v1"));
   in.object["spec"]["template"]["spec"]["containers"].erase(1);
   out = Mutate(p, in);
   ASSERT_TRUE(out.allowed) << out.message;
@@ -442,8 +472,9 @@ TEST_F(EngineTest, KeysFromSecretsAndMissingSecretsDeny) {
   Signed("registry.local/app");
   FakeSecretSource secrets("kyverno");
   secrets_ = &secrets;
-  json entry = {{"keys", {{"secret", {{"name", "cosign"}, {"namespace", "keys"}}},
-                          {"rekor", {{"ignoreTlog", true}}}}}};
+  json entry = {{"keys",
+                 {{"secret", {{"name", "cosign"}, {"namespace", "keys"}}},
+                  {"rekor", {{"ignoreTlog", true}}}}}};
   json vi = {{{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {entry}}}})}}};
   std::vector<Policy> p = Load(PolicyJson("p", vi));
   EngineOutcome out = Mutate(p, PodInput("ns", "a", {"registry.local/app:v1"}));
@@ -488,12 +519,15 @@ TEST_F(EngineTest, ConcurrentMissesAreCoalescedAndHitsPinTheVerifiedDigest) {
   oci::Digest d = Signed("registry.local/app");
   ASSERT_OK_AND_ASSIGN(cache_, ImageVerdictCache::New({}));
   source_.SetDelay(absl::Milliseconds(200));
-  json vi = {{{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
+  json vi = {
+      {{"imageReferences", {"*"}}, {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
   std::vector<Policy> p = Load(PolicyJson("p", vi));
   std::vector<std::thread> threads;
   std::vector<EngineOutcome> outs(8);
   for (int i = 0; i < 8; ++i) {
-    threads.emplace_back([&, i] { outs[i] = Mutate(p, PodInput("ns", absl::StrCat("p", i), {"registry.local/app:v1"})); });
+    threads.emplace_back([&, i] {
+      outs[i] = Mutate(p, PodInput("ns", absl::StrCat("p", i), {"registry.local/app:v1"}));
+    });
   }
   for (std::thread& t : threads) t.join();
   for (const EngineOutcome& o : outs) EXPECT_TRUE(o.allowed) << o.message;
@@ -507,7 +541,8 @@ TEST_F(EngineTest, ConcurrentMissesAreCoalescedAndHitsPinTheVerifiedDigest) {
   EngineOutcome warm = Mutate(p, PodInput("ns", "warm", {"registry.local/app:v1"}));
   EXPECT_EQ(warm.cache_hits, 1u);
   EXPECT_EQ(source_.resolves(), 1);
-  EXPECT_EQ(warm.patched_object["spec"]["containers"][0]["image"], "registry.local/app:v1@" + d.String());
+  EXPECT_EQ(warm.patched_object["spec"]["containers"][0]["image"],
+            "registry.local/app:v1@" + d.String());
   // Failures are never cached; a changed policy (new version) never reuses old results.
   json changed = PolicyJson("p", vi);
   changed["metadata"]["labels"] = {{"edited", "yes"}};
@@ -518,7 +553,8 @@ TEST_F(EngineTest, ConcurrentMissesAreCoalescedAndHitsPinTheVerifiedDigest) {
 // ---- validating webhook ----
 
 TEST_F(EngineTest, ValidateChecksDigestAndRequired) {
-  json vi = {{{"imageReferences", {"registry.local/*"}}, {"mutateDigest", false},
+  json vi = {{{"imageReferences", {"registry.local/*"}},
+              {"mutateDigest", false},
               {"attestors", json::array({{{"entries", {KeyEntry(key_)}}}})}}};
   std::vector<Policy> p = Load(PolicyJson("p", vi));
   EngineOutcome out = Validate(p, PodInput("ns", "a", {"registry.local/app:v1"}));
@@ -537,9 +573,10 @@ TEST_F(EngineTest, ValidateChecksDigestAndRequired) {
 }
 
 TEST_F(EngineTest, UpstreamNoMutateDigestPolicyDeniesTagsInTheValidatingWebhook) {
-  ASSERT_OK_AND_ASSIGN(std::vector<Policy> p,
-                       ParsePolicies(ReadFixture(
-                           "kyverno/policies/upstream-nomutatedigest-verifydigest-norequired.yaml")));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<Policy> p,
+      ParsePolicies(
+          ReadFixture("kyverno/policies/upstream-nomutatedigest-verifydigest-norequired.yaml")));
   AdmissionInput in = PodInput("ns", "a", {"ghcr.io/kyverno/test-verify-image:signed"});
   EngineOutcome m = Mutate(p, in);
   EXPECT_TRUE(m.allowed);
@@ -547,8 +584,9 @@ TEST_F(EngineTest, UpstreamNoMutateDigestPolicyDeniesTagsInTheValidatingWebhook)
   EXPECT_THAT(source_.Calls(), IsEmpty());
   EngineOutcome v = Validate(p, in);
   EXPECT_FALSE(v.allowed);
-  EXPECT_THAT(v.message,
-              HasSubstr("mutatedigest-rule: missing digest for ghcr.io/kyverno/test-verify-image:signed"));
+  EXPECT_THAT(
+      v.message,
+      HasSubstr("mutatedigest-rule: missing digest for ghcr.io/kyverno/test-verify-image:signed"));
 }
 
 }  // namespace

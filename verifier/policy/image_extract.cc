@@ -68,7 +68,8 @@ absl::Status Defaults(const json& object, const std::string& prefix,
       if (!c.is_object()) continue;
       auto image = c.find("image");
       if (image == c.end()) continue;  // the API server rejects it; nothing to verify
-      std::string name = c.contains("name") && c["name"].is_string() ? c["name"].get<std::string>() : "";
+      std::string name =
+          c.contains("name") && c["name"].is_string() ? c["name"].get<std::string>() : "";
       absl::Status s = AddImage(*image, absl::StrCat(prefix, "/spec/", group, "/", i, "/image"),
                                 group, name, "", out);
       if (!s.ok()) return s;
@@ -146,7 +147,8 @@ struct Parser {
     Skip();
     if (fn.empty() || i >= s.size() || s[i] != '(') {
       return absl::InvalidArgumentError(absl::StrCat(
-          "jmesPath \"", s, "\" is not supported (only @, trim_prefix, trim_suffix, to_lower, to_upper)"));
+          "jmesPath \"", s,
+          "\" is not supported (only @, trim_prefix, trim_suffix, to_lower, to_upper)"));
     }
     ++i;
     absl::StatusOr<std::string> arg = Expr(current, depth + 1);
@@ -158,11 +160,13 @@ struct Parser {
       ++i;
       Skip();
       if (i >= s.size() || s[i] != '\'') {
-        return absl::InvalidArgumentError(absl::StrCat("jmesPath \"", s, "\": expected a 'literal'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("jmesPath \"", s, "\": expected a 'literal'"));
       }
       size_t end = s.find('\'', i + 1);
       if (end == absl::string_view::npos) {
-        return absl::InvalidArgumentError(absl::StrCat("jmesPath \"", s, "\": unterminated literal"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("jmesPath \"", s, "\": unterminated literal"));
       }
       literal = std::string(s.substr(i + 1, end - i - 1));
       has_literal = true;
@@ -175,14 +179,16 @@ struct Parser {
     ++i;
     if ((fn == "trim_prefix" || fn == "trim_suffix") && has_literal) {
       absl::string_view v = *arg;
-      if (fn == "trim_prefix") absl::ConsumePrefix(&v, literal);
-      else absl::ConsumeSuffix(&v, literal);
+      if (fn == "trim_prefix")
+        absl::ConsumePrefix(&v, literal);
+      else
+        absl::ConsumeSuffix(&v, literal);
       return std::string(v);
     }
     if (fn == "to_lower" && !has_literal) return absl::AsciiStrToLower(*arg);
     if (fn == "to_upper" && !has_literal) return absl::AsciiStrToUpper(*arg);
-    return absl::InvalidArgumentError(
-        absl::StrCat("jmesPath \"", s, "\": function ", fn, " is not supported with these arguments"));
+    return absl::InvalidArgumentError(absl::StrCat("jmesPath \"", s, "\": function ", fn,
+                                                   " is not supported with these arguments"));
   }
 };
 
@@ -191,9 +197,12 @@ struct Parser {
 std::string EscapePointerToken(absl::string_view token) {
   std::string out;
   for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }

@@ -2,8 +2,8 @@
 //
 // Which images an admission object holds, and where (JSON pointers, for digest patches), as
 // Kyverno's extractors find them:
-//   Pod:                                   /spec/{initContainers,containers,ephemeralContainers}/N/image
-//   DaemonSet, Deployment, Job, StatefulSet, ReplicaSet, ReplicationController:
+//   Pod: /spec/{initContainers,containers,ephemeralContainers}/N/image DaemonSet, Deployment, Job,
+//   StatefulSet, ReplicaSet, ReplicationController:
 //                                          /spec/template/spec/.../N/image
 //   CronJob:                               /spec/jobTemplate/spec/template/spec/.../N/image
 // in that order (init, regular, ephemeral; index order) — a fixed order where Kyverno iterates a
@@ -33,9 +33,9 @@ namespace hallmark::verifier::policy {
 struct ImageExtractor;  // verifier/policy/policy.h
 
 struct ExtractedImage {
-  std::string group;  // "initContainers", "containers", "ephemeralContainers", or "custom"
-  std::string name;   // container name (or the extractor's key/name)
-  ImageInfo info;     // info.pointer: where the image is
+  std::string group;         // "initContainers", "containers", "ephemeralContainers", or "custom"
+  std::string name;          // container name (or the extractor's key/name)
+  ImageInfo info;            // info.pointer: where the image is
   bool transformed = false;  // a jmesPath changed the text: no digest patch
 };
 

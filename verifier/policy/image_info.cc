@@ -14,8 +14,8 @@ std::string AddDefaultRegistry(absl::string_view image) {
   size_t slash = image.find('/');
   if (slash == absl::string_view::npos) return absl::StrCat(kKyvernoDefaultRegistry, "/", image);
   absl::string_view first = image.substr(0, slash);
-  bool is_registry = first.find_first_of(".:") != absl::string_view::npos ||
-                     first == "localhost" || absl::AsciiStrToLower(first) != first;
+  bool is_registry = first.find_first_of(".:") != absl::string_view::npos || first == "localhost" ||
+                     absl::AsciiStrToLower(first) != first;
   if (!is_registry) return absl::StrCat(kKyvernoDefaultRegistry, "/", image);
   return std::string(image);
 }
@@ -24,8 +24,8 @@ std::string AddDefaultRegistry(absl::string_view image) {
 
 absl::StatusOr<ImageInfo> ImageInfo::Parse(absl::string_view image) {
   if (image.size() > oci::kMaxReferenceLength) {
-    return absl::InvalidArgumentError(absl::StrCat("bad image: longer than ",
-                                                   oci::kMaxReferenceLength, " characters"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad image: longer than ", oci::kMaxReferenceLength, " characters"));
   }
   const std::string full = AddDefaultRegistry(image);
   // The distribution grammar is oci::Reference's; its normalisation is not used, only its
@@ -50,7 +50,8 @@ absl::StatusOr<ImageInfo> ImageInfo::Parse(absl::string_view image) {
   size_t slash = rest.find('/');  // AddDefaultRegistry guarantees one
   info.registry = std::string(rest.substr(0, slash));
   info.path = std::string(rest.substr(slash + 1));
-  info.name = info.path.substr(info.path.rfind('/') == std::string::npos ? 0 : info.path.rfind('/') + 1);
+  info.name =
+      info.path.substr(info.path.rfind('/') == std::string::npos ? 0 : info.path.rfind('/') + 1);
   if (info.tag.empty() && info.digest.empty()) info.tag = "latest";
   return info;
 }

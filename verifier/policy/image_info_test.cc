@@ -49,8 +49,8 @@ TEST(ImageInfoTest, KyvernoAndGgcrNormaliseDifferently) {
 }
 
 TEST(ImageInfoTest, BadImagesAreErrors) {
-  for (const char* bad : {"", "UPPER/case", "a b", "x@@sha256:1", "nginx@sha256:short",
-                          "registry.local/app:v1\n"}) {
+  for (const char* bad :
+       {"", "UPPER/case", "a b", "x@@sha256:1", "nginx@sha256:short", "registry.local/app:v1\n"}) {
     EXPECT_THAT(ImageInfo::Parse(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }
@@ -60,9 +60,12 @@ TEST(WildcardTest, GoWildcardSemantics) {
   EXPECT_TRUE(WildcardMatch("*", "ghcr.io/a/b:c"));
   EXPECT_TRUE(WildcardMatch("ghcr.io/trusted/*", "ghcr.io/trusted/x/y:1"));
   EXPECT_FALSE(WildcardMatch("ghcr.io/trusted/*", "ghcr.io/trustedx/y:1"));
-  EXPECT_TRUE(WildcardMatch("ghcr.io/kyverno/test-verify-image*", "ghcr.io/kyverno/test-verify-image:signed"));
+  EXPECT_TRUE(WildcardMatch("ghcr.io/kyverno/test-verify-image*",
+                            "ghcr.io/kyverno/test-verify-image:signed"));
   EXPECT_TRUE(WildcardMatch("?", "/"));
-  EXPECT_TRUE(WildcardMatch("a?c", "a\xc3\xa9" "c"));  // one code point
+  EXPECT_TRUE(WildcardMatch("a?c",
+                            "a\xc3\xa9"
+                            "c"));  // one code point
   EXPECT_FALSE(WildcardMatch("a?c", "abbc"));
   EXPECT_FALSE(WildcardMatch("Nginx", "nginx"));
   EXPECT_TRUE(WildcardMatch("*a*b*c*", "xxaxxbxxcxx"));

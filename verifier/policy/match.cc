@@ -53,7 +53,8 @@ bool AnyWildcard(const std::vector<std::string>& patterns, const std::string& va
 
 bool SubjectMatches(const Subject& s, const RequestUser& u) {
   if (s.kind == "User") return s.name == u.username;
-  if (s.kind == "Group") return std::find(u.groups.begin(), u.groups.end(), s.name) != u.groups.end();
+  if (s.kind == "Group")
+    return std::find(u.groups.begin(), u.groups.end(), s.name) != u.groups.end();
   if (s.kind == "ServiceAccount") {
     return u.username == absl::StrCat("system:serviceaccount:", s.ns, ":", s.name);
   }

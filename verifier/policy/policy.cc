@@ -152,8 +152,8 @@ absl::StatusOr<ResourceFilter> ParseFilter(const json& j, const std::string& whe
   if (const json* res = Member(j, "resources"); res != nullptr) {
     std::string at = where + ".resources";
     if (!res->is_object()) return Invalid(at, "must be an object");
-    HM_RETURN_IF_ERROR(
-        Refuse(*res, "namespaceSelector", at, "namespaceSelector is not supported (use namespaces)"));
+    HM_RETURN_IF_ERROR(Refuse(*res, "namespaceSelector", at,
+                              "namespaceSelector is not supported (use namespaces)"));
     HM_ASSIGN_OR_RETURN(f.kinds, OptStrings(*res, "kinds", at));
     HM_ASSIGN_OR_RETURN(f.names, OptStrings(*res, "names", at));
     HM_ASSIGN_OR_RETURN(std::string name, OptString(*res, "name", at));
@@ -230,7 +230,8 @@ absl::StatusOr<std::vector<Attestor>> ParseAttestor(const json& j, const std::st
   }
   if (nested != nullptr) {
     if (depth >= kMaxNesting) return Invalid(where + ".attestor", "nested too deeply");
-    HM_ASSIGN_OR_RETURN(AttestorSet set, ParseAttestorSet(*nested, where + ".attestor", ctx, depth + 1));
+    HM_ASSIGN_OR_RETURN(AttestorSet set,
+                        ParseAttestorSet(*nested, where + ".attestor", ctx, depth + 1));
     base.kind = Attestor::Kind::kNested;
     base.nested = std::make_shared<const AttestorSet>(std::move(set));
     out.push_back(std::move(base));
@@ -238,7 +239,8 @@ absl::StatusOr<std::vector<Attestor>> ParseAttestor(const json& j, const std::st
   }
   std::string at = where + ".keys";
   if (!keys->is_object()) return Invalid(at, "must be an object");
-  HM_RETURN_IF_ERROR(Refuse(*keys, "kms", at, "KMS keys are not supported: use publicKeys or secret"));
+  HM_RETURN_IF_ERROR(
+      Refuse(*keys, "kms", at, "KMS keys are not supported: use publicKeys or secret"));
   HM_ASSIGN_OR_RETURN(std::string key_alg, OptString(*keys, "signatureAlgorithm", at));
   std::string alg = !key_alg.empty() ? key_alg : entry_alg.empty() ? "sha256" : entry_alg;
   absl::StatusOr<crypto::HashAlgorithm> hash = crypto::ParseHashAlgorithm(alg);
@@ -319,9 +321,9 @@ absl::StatusOr<AttestorSet> ParseAttestorSet(const json& j, const std::string& w
     return Invalid(where + ".count", "Count cannot exceed length of entries");
   }
   for (size_t i = 0; i < entries->size(); ++i) {
-    HM_ASSIGN_OR_RETURN(std::vector<Attestor> expanded,
-                        ParseAttestor((*entries)[i], absl::StrCat(where, ".entries[", i, "]"), ctx,
-                                      depth));
+    HM_ASSIGN_OR_RETURN(
+        std::vector<Attestor> expanded,
+        ParseAttestor((*entries)[i], absl::StrCat(where, ".entries[", i, "]"), ctx, depth));
     for (Attestor& a : expanded) set.entries.push_back(std::move(a));
   }
   return set;
@@ -346,8 +348,8 @@ absl::StatusOr<ImageVerification> ParseImageVerification(const json& j, const st
   ImageVerification iv;
   HM_ASSIGN_OR_RETURN(std::string type, OptString(j, "type", where, "Cosign"));
   if (type != "Cosign") {
-    return Invalid(where + ".type", absl::StrCat("\"", type,
-                                                 "\" verification is not supported (only Cosign)"));
+    return Invalid(where + ".type",
+                   absl::StrCat("\"", type, "\" verification is not supported (only Cosign)"));
   }
   if (const json* oci11 = Member(j, "cosignOCI11"); oci11 != nullptr && *oci11 == true) {
     return Invalid(where + ".cosignOCI11", "OCI 1.1 referrers are not supported");
@@ -382,8 +384,9 @@ absl::StatusOr<ImageVerification> ParseImageVerification(const json& j, const st
     HM_ASSIGN_OR_RETURN(std::vector<std::string> providers, OptStrings(*creds, "providers", at));
     for (const std::string& p : providers) {
       if (p != "default") {
-        return Invalid(at + ".providers",
-                       absl::StrCat("\"", p, "\" credential helpers are not supported; use secrets"));
+        return Invalid(
+            at + ".providers",
+            absl::StrCat("\"", p, "\" credential helpers are not supported; use secrets"));
       }
     }
   }
@@ -519,7 +522,8 @@ absl::StatusOr<Rule> ParseRule(const json& j, const std::string& where, const Ct
         iv.failure_action.has_value() ? iv.failure_action : spec_action;
     if (explicit_action == FailureAction::kAudit && iv.mutate_digest) {
       return Invalid(vat + ".mutateDigest",
-                     "mutateDigest must be set to false for \xe2\x80\x98" "Audit\xe2\x80\x99 failure action");
+                     "mutateDigest must be set to false for \xe2\x80\x98"
+                     "Audit\xe2\x80\x99 failure action");
     }
     if (iv.failure_action == FailureAction::kEnforce) any_enforce = true;
     if (iv.failure_action == FailureAction::kAudit) any_audit = true;
@@ -539,14 +543,17 @@ absl::StatusOr<Rule> ParseRule(const json& j, const std::string& where, const Ct
 // the controllers, as `autogen-<rule>` and, for CronJob, `autogen-cronjob-<rule>`.
 std::vector<Rule> Autogen(const Rule& rule, const std::vector<std::string>& controllers) {
   std::vector<Rule> out;
-  if (controllers.empty() || !OnlyPodKinds(rule.match, false) || !OnlyPodKinds(rule.exclude, true)) {
+  if (controllers.empty() || !OnlyPodKinds(rule.match, false) ||
+      !OnlyPodKinds(rule.exclude, true)) {
     return out;
   }
   std::vector<std::string> plain;
   bool cronjob = false;
   for (const std::string& c : controllers) {
-    if (c == "CronJob") cronjob = true;
-    else plain.push_back(c);
+    if (c == "CronJob")
+      cronjob = true;
+    else
+      plain.push_back(c);
   }
   if (!plain.empty()) {
     Rule r = rule;
@@ -592,12 +599,12 @@ absl::StatusOr<Policy> ParsePolicy(const json& object, const LoadOptions& option
   Policy p;
   p.kind = StringField(object, "kind");
   if (p.kind != "ClusterPolicy" && p.kind != "Policy") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "not a Kyverno policy: kind \"", p.kind, "\" (want ClusterPolicy or Policy)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a Kyverno policy: kind \"", p.kind, "\" (want ClusterPolicy or Policy)"));
   }
   if (api_version != "kyverno.io/v1" && api_version != "kyverno.io/v2beta1") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        p.kind, ": apiVersion \"", api_version, "\" is not kyverno.io/v1"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(p.kind, ": apiVersion \"", api_version, "\" is not kyverno.io/v1"));
   }
   const json* meta = Member(object, "metadata");
   if (meta == nullptr || !meta->is_object()) {
@@ -633,7 +640,8 @@ absl::StatusOr<Policy> ParsePolicy(const json& object, const LoadOptions& option
   HM_ASSIGN_OR_RETURN(failure_policy, OptString(*spec, "failurePolicy", sat));
   if (const json* wc = Member(*spec, "webhookConfiguration"); wc != nullptr) {
     if (!wc->is_object()) return Invalid(sat + ".webhookConfiguration", "must be an object");
-    HM_ASSIGN_OR_RETURN(std::string fp, OptString(*wc, "failurePolicy", sat + ".webhookConfiguration"));
+    HM_ASSIGN_OR_RETURN(std::string fp,
+                        OptString(*wc, "failurePolicy", sat + ".webhookConfiguration"));
     if (!fp.empty()) failure_policy = fp;
     if (const json* t = Member(*wc, "timeoutSeconds"); t != nullptr && t->is_number_integer()) {
       p.webhook_timeout_seconds = t->get<int>();
@@ -644,7 +652,8 @@ absl::StatusOr<Policy> ParsePolicy(const json& object, const LoadOptions& option
   } else if (!failure_policy.empty() && failure_policy != "Fail") {
     return Invalid(sat + ".failurePolicy", "must be Fail or Ignore");
   }
-  if (const json* t = Member(*spec, "webhookTimeoutSeconds"); t != nullptr && t->is_number_integer()) {
+  if (const json* t = Member(*spec, "webhookTimeoutSeconds");
+      t != nullptr && t->is_number_integer()) {
     p.webhook_timeout_seconds = t->get<int>();
   }
   HM_ASSIGN_OR_RETURN(p.admission, OptBool(*spec, "admission", sat, true));
@@ -671,8 +680,8 @@ absl::StatusOr<Policy> ParsePolicy(const json& object, const LoadOptions& option
   std::set<std::string> names;
   std::vector<Rule> generated;
   for (size_t i = 0; i < rules->size(); ++i) {
-    HM_ASSIGN_OR_RETURN(Rule r, ParseRule((*rules)[i], absl::StrCat(sat, ".rules[", i, "]"), ctx,
-                                          spec_action));
+    HM_ASSIGN_OR_RETURN(
+        Rule r, ParseRule((*rules)[i], absl::StrCat(sat, ".rules[", i, "]"), ctx, spec_action));
     if (!names.insert(r.name).second) {
       return Invalid(absl::StrCat(sat, ".rules[", i, "].name"),
                      absl::StrCat("duplicate rule name \"", r.name, "\""));
@@ -694,8 +703,7 @@ absl::StatusOr<std::vector<Policy>> ParsePolicies(absl::string_view text,
   HM_ASSIGN_OR_RETURN(std::vector<json> docs, ParseYamlOrJson(text));
   std::vector<Policy> out;
   for (const json& doc : docs) {
-    if (StringField(doc, "kind") == "List" && doc.contains("items") &&
-        doc["items"].is_array()) {
+    if (StringField(doc, "kind") == "List" && doc.contains("items") && doc["items"].is_array()) {
       for (const json& item : doc["items"]) {
         HM_ASSIGN_OR_RETURN(Policy p, ParsePolicy(item, options));
         out.push_back(std::move(p));

@@ -71,8 +71,8 @@ struct Attestor {
   std::optional<SecretKeyRef> secret;    // or a Secret's cosign.pub
   crypto::HashAlgorithm hash = crypto::kDefaultHash;
   std::map<std::string, std::string> annotations;  // must be in the signature's `optional`
-  std::string repository;                         // "" : the image's (or verifyImages') own
-  std::shared_ptr<const AttestorSet> nested;      // Kind::kNested
+  std::string repository;                          // "" : the image's (or verifyImages') own
+  std::shared_ptr<const AttestorSet> nested;       // Kind::kNested
   // The message path suffix Kyverno prints after `.entries[j]`: ".keys" or ".attestor".
   std::string PathSuffix() const { return kind == Kind::kNested ? ".attestor" : ".keys"; }
 };
@@ -82,7 +82,7 @@ struct AttestorSet {
   std::vector<Attestor> entries;
   int RequiredCount() const {
     return count <= 0 || count > static_cast<int>(entries.size()) ? static_cast<int>(entries.size())
-                                                                   : count;
+                                                                  : count;
   }
 };
 
@@ -174,7 +174,7 @@ struct Rule {
 struct Policy {
   std::string kind;  // "ClusterPolicy" or "Policy"
   std::string name;
-  std::string ns;    // Policy only
+  std::string ns;  // Policy only
   std::string uid;
   std::string resource_version;
   // Identity + version for the verification cache: uid/resourceVersion when the API server gave
@@ -185,7 +185,7 @@ struct Policy {
   bool background = true;
   FailurePolicy failure_policy = FailurePolicy::kFail;
   int webhook_timeout_seconds = 10;
-  bool apply_one = false;  // spec.applyRules: One
+  bool apply_one = false;   // spec.applyRules: One
   std::vector<Rule> rules;  // including autogen rules, after the Pod rules they came from
 
   // Key: "<ns>/<name>" for a Policy, "/<name>" for a ClusterPolicy (Kyverno's scoped key).

@@ -67,15 +67,19 @@ TEST(PolicyTest, UpstreamFixturesLoad) {
   ASSERT_TRUE(a.secret.has_value());
   EXPECT_EQ(a.secret->ns, "test-verify-images");
   EXPECT_EQ(a.secret->name, "testsecret");
-  ASSERT_OK_AND_ASSIGN(std::vector<Policy> count, ParsePolicies(ReadFixture(
-                                                      "kyverno/policies/upstream-multiple-attestors-count.yaml")));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<Policy> count,
+      ParsePolicies(ReadFixture("kyverno/policies/upstream-multiple-attestors-count.yaml")));
   ASSERT_EQ(count[0].rules.size(), 2u);
   EXPECT_FALSE(count[0].rules[1].verify_images[0].mutate_digest);
-  ASSERT_OK_AND_ASSIGN(std::vector<Policy> digest_only, ParsePolicies(ReadFixture(
-      "kyverno/policies/upstream-nomutatedigest-verifydigest-norequired.yaml")));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<Policy> digest_only,
+      ParsePolicies(
+          ReadFixture("kyverno/policies/upstream-nomutatedigest-verifydigest-norequired.yaml")));
   EXPECT_TRUE(digest_only[0].rules[0].verify_images[0].attestors.empty());
-  ASSERT_OK_AND_ASSIGN(std::vector<Policy> cli, ParsePolicies(ReadFixture(
-      "kyverno/policies/upstream-cli-verify-signature/policies.yaml")));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<Policy> cli,
+      ParsePolicies(ReadFixture("kyverno/policies/upstream-cli-verify-signature/policies.yaml")));
   ASSERT_EQ(cli.size(), 2u);
   EXPECT_EQ(cli[1].name, "check-data-volume-image");
   ASSERT_EQ(cli[1].rules[0].image_extractors.at("DataVolume").size(), 1u);
@@ -103,23 +107,27 @@ TEST(PolicyTest, TransparencyLogRequirementRefusedUnlessIgnoredExplicitly) {
   // ignoreTlog: false is the same requirement.
   std::string keyed = absl::StrReplaceAll(ReadFixture("kyverno/policies/upstream-keyed-basic.yaml"),
                                           {{"ignoreTlog: true", "ignoreTlog: false"}});
-  EXPECT_THAT(ParsePolicies(keyed), StatusIs(absl::StatusCode::kInvalidArgument,
-                                             HasSubstr("--insecure-ignore-tlog")));
+  EXPECT_THAT(ParsePolicies(keyed),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--insecure-ignore-tlog")));
 }
 
 json Minimal(const json& verify_image) {
-  return {{"apiVersion", "kyverno.io/v1"},
-          {"kind", "ClusterPolicy"},
-          {"metadata", {{"name", "p"}}},
-          {"spec",
-           {{"rules", json::array({{{"name", "r"},
-                                    {"match", {{"any", json::array({{{"resources", {{"kinds", {"Pod"}}}}}})}}},
-                                    {"verifyImages", json::array({verify_image})}}})}}}};
+  return {
+      {"apiVersion", "kyverno.io/v1"},
+      {"kind", "ClusterPolicy"},
+      {"metadata", {{"name", "p"}}},
+      {"spec",
+       {{"rules",
+         json::array({{{"name", "r"},
+                       {"match", {{"any", json::array({{{"resources", {{"kinds", {"Pod"}}}}}})}}},
+                       {"verifyImages", json::array({verify_image})}}})}}}};
 }
 
 json WithKey(json iv) {
-  iv["attestors"] = json::parse(R"([{"entries":[{"keys":{"publicKeys":"KEY","rekor":{"ignoreTlog":true}}}]}])");
-  iv["attestors"][0]["entries"][0]["keys"]["publicKeys"] = ReadFixture("cosign/keys/chains-p256.pub");
+  iv["attestors"] =
+      json::parse(R"([{"entries":[{"keys":{"publicKeys":"KEY","rekor":{"ignoreTlog":true}}}]}])");
+  iv["attestors"][0]["entries"][0]["keys"]["publicKeys"] =
+      ReadFixture("cosign/keys/chains-p256.pub");
   return iv;
 }
 
@@ -135,49 +143,107 @@ TEST(PolicyTest, UnsupportedFeaturesAreRefusedByName) {
     edit(p);
     cases.push_back({p, std::move(message)});
   };
-  auto entry = [](json& p) -> json& { return p["spec"]["rules"][0]["verifyImages"][0]["attestors"][0]["entries"][0]; };
+  auto entry = [](json& p) -> json& {
+    return p["spec"]["rules"][0]["verifyImages"][0]["attestors"][0]["entries"][0];
+  };
   auto vi = [](json& p) -> json& { return p["spec"]["rules"][0]["verifyImages"][0]; };
-  with([&](json& p) { entry(p) = {{"keyless", {{"subject", "x"}}}}; }, "keyless (Fulcio) verification is not supported");
-  with([&](json& p) { entry(p) = {{"certificates", {{"cert", "x"}}}}; }, "certificate verification is not supported");
+  with(
+      [&](json& p) {
+        entry(p) = {{"keyless", {{"subject", "x"}}}};
+      },
+      "keyless (Fulcio) verification is not supported");
+  with(
+      [&](json& p) {
+        entry(p) = {{"certificates", {{"cert", "x"}}}};
+      },
+      "certificate verification is not supported");
   with([&](json& p) { entry(p)["keys"]["kms"] = "gcpkms://x"; }, "KMS keys are not supported");
-  with([&](json& p) { entry(p)["keys"]["publicKeys"] = "awskms:///alias/x"; }, "KMS key URIs are not supported");
-  with([&](json& p) { entry(p)["keys"]["publicKeys"] = ReadFixture("cosign/simplesigning/fulcio_v1.crt.pem"); }, "keys.publicKeys:");
+  with([&](json& p) { entry(p)["keys"]["publicKeys"] = "awskms:///alias/x"; },
+       "KMS key URIs are not supported");
+  with(
+      [&](json& p) {
+        entry(p)["keys"]["publicKeys"] = ReadFixture("cosign/simplesigning/fulcio_v1.crt.pem");
+      },
+      "keys.publicKeys:");
   with([&](json& p) { entry(p)["keys"]["signatureAlgorithm"] = "md5"; }, "\"md5\" is not one of");
   with([&](json& p) { vi(p)["type"] = "Notary"; }, "\"Notary\" verification is not supported");
-  with([&](json& p) { vi(p)["type"] = "SigstoreBundle"; }, "\"SigstoreBundle\" verification is not supported");
+  with([&](json& p) { vi(p)["type"] = "SigstoreBundle"; },
+       "\"SigstoreBundle\" verification is not supported");
   with([&](json& p) { vi(p)["cosignOCI11"] = true; }, "OCI 1.1 referrers are not supported");
-  with([&](json& p) { vi(p)["imageReferences"] = json::array(); }, "An image reference is required");
+  with([&](json& p) { vi(p)["imageReferences"] = json::array(); },
+       "An image reference is required");
   with([&](json& p) { vi(p)["attestors"][0]["entries"] = json::array(); }, "An entry is required");
-  with([&](json& p) { vi(p)["attestors"][0]["count"] = 2; }, "Count cannot exceed length of entries");
-  with([&](json& p) { vi(p)["attestations"] = json::parse(R"([{"type":"x"}])"); }, "attestations without attestors");
-  with([&](json& p) { vi(p)["attestations"] = json::parse(R"([{"attestors":[]}])"); }, "missing type");
-  with([&](json& p) { vi(p)["imageRegistryCredentials"] = {{"providers", {"amazon"}}}; }, "credential helpers are not supported");
-  with([&](json& p) { vi(p)["failureAction"] = "Audit"; }, "mutateDigest must be set to false for \xe2\x80\x98" "Audit\xe2\x80\x99 failure action");
-  with([&](json& p) { p["spec"]["rules"][0]["validate"] = {{"message", "x"}}; }, "validate rules are not supported");
-  with([&](json& p) { p["spec"]["rules"][0]["preconditions"] = {{"all", json::array({{{"key", "a"}}})}}; }, "rule preconditions are not supported");
-  with([&](json& p) { p["spec"]["rules"][0]["match"]["any"][0]["resources"]["namespaceSelector"] = {{"matchLabels", {{"a", "b"}}}}; }, "namespaceSelector is not supported");
-  with([&](json& p) { p["spec"]["rules"][0]["match"]["any"][0]["clusterRoles"] = {"admin"}; }, "matching on clusterRoles is not supported");
-  with([&](json& p) { p["spec"]["validationFailureActionOverrides"] = json::array({{{"action", "Audit"}}}); }, "overrides are not supported");
-  with([&](json& p) { p["spec"]["rules"].push_back(p["spec"]["rules"][0]); }, "duplicate rule name \"r\"");
+  with([&](json& p) { vi(p)["attestors"][0]["count"] = 2; },
+       "Count cannot exceed length of entries");
+  with([&](json& p) { vi(p)["attestations"] = json::parse(R"([{"type":"x"}])"); },
+       "attestations without attestors");
+  with([&](json& p) { vi(p)["attestations"] = json::parse(R"([{"attestors":[]}])"); },
+       "missing type");
+  with(
+      [&](json& p) {
+        vi(p)["imageRegistryCredentials"] = {{"providers", {"amazon"}}};
+      },
+      "credential helpers are not supported");
+  with([&](json& p) { vi(p)["failureAction"] = "Audit"; },
+       "mutateDigest must be set to false for \xe2\x80\x98"
+       "Audit\xe2\x80\x99 failure action");
+  with(
+      [&](json& p) {
+        p["spec"]["rules"][0]["validate"] = {{"message", "x"}};
+      },
+      "validate rules are not supported");
+  with(
+      [&](json& p) {
+        p["spec"]["rules"][0]["preconditions"] = {{"all", json::array({{{"key", "a"}}})}};
+      },
+      "rule preconditions are not supported");
+  with(
+      [&](json& p) {
+        p["spec"]["rules"][0]["match"]["any"][0]["resources"]["namespaceSelector"] = {
+            {"matchLabels", {{"a", "b"}}}};
+      },
+      "namespaceSelector is not supported");
+  with([&](json& p) { p["spec"]["rules"][0]["match"]["any"][0]["clusterRoles"] = {"admin"}; },
+       "matching on clusterRoles is not supported");
+  with(
+      [&](json& p) {
+        p["spec"]["validationFailureActionOverrides"] = json::array({{{"action", "Audit"}}});
+      },
+      "overrides are not supported");
+  with([&](json& p) { p["spec"]["rules"].push_back(p["spec"]["rules"][0]); },
+       "duplicate rule name \"r\"");
   with([&](json& p) { p["kind"] = "ConfigMap"; }, "not a Kyverno policy");
   with([&](json& p) { p["apiVersion"] = "kyverno.io/v9"; }, "is not kyverno.io/v1");
-  with([&](json& p) {
-    vi(p)["attestations"] = json::parse(R"([{"type":"t","conditions":[{"all":[{"key":"{{ request.object.metadata.name }}","operator":"Equals","value":"x"}]}]}])");
-    vi(p)["attestations"][0]["attestors"] = vi(p)["attestors"];
-  }, "only the attestation's predicate can be referenced");
-  with([&](json& p) {
-    vi(p)["attestations"] = json::parse(R"([{"type":"t","conditions":[{"all":[{"key":"{{ length(repo) }}","operator":"Equals","value":1}]}]}])");
-    vi(p)["attestations"][0]["attestors"] = vi(p)["attestors"];
-  }, "only field paths such as {{ repo.uri }} are supported");
-  with([&](json& p) {
-    vi(p)["attestations"] = json::parse(R"([{"type":"t","conditions":[{"all":[{"key":"a","operator":"DurationGreaterThan","value":1}]}]}])");
-    vi(p)["attestations"][0]["attestors"] = vi(p)["attestors"];
-  }, "\"DurationGreaterThan\" is not supported");
-  with([&](json& p) {
-    p["spec"]["rules"][0]["imageExtractors"] = json::parse(R"({"Pod":[{"path":"/spec/x","jmesPath":"split(@, ':')"}]})");
-  }, "is not supported");
+  with(
+      [&](json& p) {
+        vi(p)["attestations"] = json::parse(
+            R"([{"type":"t","conditions":[{"all":[{"key":"{{ request.object.metadata.name }}","operator":"Equals","value":"x"}]}]}])");
+        vi(p)["attestations"][0]["attestors"] = vi(p)["attestors"];
+      },
+      "only the attestation's predicate can be referenced");
+  with(
+      [&](json& p) {
+        vi(p)["attestations"] = json::parse(
+            R"([{"type":"t","conditions":[{"all":[{"key":"{{ length(repo) }}","operator":"Equals","value":1}]}]}])");
+        vi(p)["attestations"][0]["attestors"] = vi(p)["attestors"];
+      },
+      "only field paths such as {{ repo.uri }} are supported");
+  with(
+      [&](json& p) {
+        vi(p)["attestations"] = json::parse(
+            R"([{"type":"t","conditions":[{"all":[{"key":"a","operator":"DurationGreaterThan","value":1}]}]}])");
+        vi(p)["attestations"][0]["attestors"] = vi(p)["attestors"];
+      },
+      "\"DurationGreaterThan\" is not supported");
+  with(
+      [&](json& p) {
+        p["spec"]["rules"][0]["imageExtractors"] =
+            json::parse(R"json({"Pod":[{"path":"/spec/x","jmesPath":"split(@, ':')"}]})json");
+      },
+      "is not supported");
   for (const Case& c : cases) {
-    EXPECT_THAT(ParsePolicy(c.policy), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)))
+    EXPECT_THAT(ParsePolicy(c.policy),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)))
         << c.policy.dump();
   }
   // And the base policy itself is fine.
@@ -191,7 +257,8 @@ TEST(PolicyTest, ActionsFollowKyverno) {
   p["spec"]["validationFailureAction"] = "enforce";
   ASSERT_OK_AND_ASSIGN(Policy spec_level, ParsePolicy(p));
   EXPECT_EQ(spec_level.rules[0].action, FailureAction::kEnforce);
-  json audit_entry = WithKey({{"imageReferences", {"*"}}, {"mutateDigest", false}, {"failureAction", "Audit"}});
+  json audit_entry =
+      WithKey({{"imageReferences", {"*"}}, {"mutateDigest", false}, {"failureAction", "Audit"}});
   p["spec"]["rules"][0]["verifyImages"].push_back(audit_entry);
   ASSERT_OK_AND_ASSIGN(Policy mixed, ParsePolicy(p));
   EXPECT_EQ(mixed.rules[0].action, FailureAction::kAudit);  // an entry's action beats the spec's
@@ -204,8 +271,9 @@ TEST(PolicyTest, MalformedTextIsAnError) {
   EXPECT_THAT(ParsePolicies("spec: [unclosed"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParsePolicies(std::string(kMaxPolicyBytes + 1, ' ')),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("larger than")));
-  EXPECT_THAT(ParsePolicies("apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: 3}\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must be a string")));
+  EXPECT_THAT(
+      ParsePolicies("apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: 3}\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must be a string")));
   ASSERT_OK_AND_ASSIGN(std::vector<Policy> none, ParsePolicies("# nothing\n"));
   EXPECT_TRUE(none.empty());
 }

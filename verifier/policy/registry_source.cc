@@ -29,9 +29,10 @@ absl::StatusOr<std::shared_ptr<oci::RegistryClient>> RegistryImageSource::Client
     std::string names = absl::StrJoin(access.secrets, ",");
     absl::MutexLock lock(&mu_);
     if (warned_.insert(names).second) {
-      log::Warn("imageRegistryCredentials.secrets ignored: no access to the API server "
-                "(--kubeconfig); using the default registry credentials",
-                {{"secrets", names}});
+      log::Warn(
+          "imageRegistryCredentials.secrets ignored: no access to the API server "
+          "(--kubeconfig); using the default registry credentials",
+          {{"secrets", names}});
     }
   } else if (!access.secrets.empty()) {
     oci::Keychain keychain;
@@ -44,9 +45,10 @@ absl::StatusOr<std::shared_ptr<oci::RegistryClient>> RegistryImageSource::Client
       }
       absl::StatusOr<Secret> secret = options_.secrets->Get(ns, secret_name);
       if (!secret.ok()) {
-        return absl::Status(secret.status().code(),
-                            absl::StrCat("failed to fetch secrets: imageRegistryCredentials secret ",
-                                         ns, "/", secret_name, ": ", secret.status().message()));
+        return absl::Status(
+            secret.status().code(),
+            absl::StrCat("failed to fetch secrets: imageRegistryCredentials secret ", ns, "/",
+                         secret_name, ": ", secret.status().message()));
       }
       absl::StatusOr<oci::Keychain> kc = oci::Keychain::FromSecret(secret->type, secret->data);
       if (!kc.ok()) {

@@ -5,8 +5,10 @@
 // have:
 //   ImageSource  - the verifier-fetch interface: resolve an image to a digest ONCE, and fetch the
 //                  `.sig` / `.att` attachment layers of that digest (verifier/attachments.h does
-//                  it against a registry: RegistryImageSource in verifier/policy/registry_source.h);
-//   SecretSource - Kubernetes Secrets (keys.secret / k8s:// keys, imageRegistryCredentials.secrets).
+//                  it against a registry: RegistryImageSource in
+//                  verifier/policy/registry_source.h);
+//   SecretSource - Kubernetes Secrets (keys.secret / k8s:// keys,
+//   imageRegistryCredentials.secrets).
 //
 // Implementations must be thread-safe: the engine calls them from many admission requests at
 // once.

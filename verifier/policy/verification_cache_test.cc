@@ -37,7 +37,8 @@ TEST(VerificationCacheTest, TtlAndSuccessesOnly) {
   auto failing = [&] { return "fail" + std::to_string(++fails); };
   EXPECT_EQ(cache->GetOrCompute("f", failing, Ok), "fail1");
   EXPECT_EQ(cache->GetOrCompute("f", failing, Ok), "fail2");  // never stored
-  EXPECT_THAT(Cache::New({absl::ZeroDuration(), 10, &clock}), hallmark::testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Cache::New({absl::ZeroDuration(), 10, &clock}),
+              hallmark::testing::StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(VerificationCacheTest, LeastRecentlyUsedEvictedAndPrefixesRetained) {
@@ -50,7 +51,7 @@ TEST(VerificationCacheTest, LeastRecentlyUsedEvictedAndPrefixesRetained) {
   bool hit = false;
   cache->GetOrCompute("v1\na", value, Ok, &hit);  // a is now the most recent
   EXPECT_TRUE(hit);
-  cache->GetOrCompute("v2\nc", value, Ok);        // evicts b
+  cache->GetOrCompute("v2\nc", value, Ok);  // evicts b
   cache->GetOrCompute("v1\nb", value, Ok, &hit);
   EXPECT_FALSE(hit);
   EXPECT_EQ(cache->Stats().evictions, 2u);
@@ -75,7 +76,8 @@ TEST(VerificationCacheTest, ConcurrentMissesRunOnce) {
   for (int i = 0; i < 10; ++i) {
     threads.emplace_back([&, i] { results[i] = cache->GetOrCompute("k", slow, Ok); });
   }
-  while (cache->Stats().misses + cache->Stats().coalesced < 10) absl::SleepFor(absl::Milliseconds(1));
+  while (cache->Stats().misses + cache->Stats().coalesced < 10)
+    absl::SleepFor(absl::Milliseconds(1));
   release.Notify();
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(runs.load(), 1);

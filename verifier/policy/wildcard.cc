@@ -9,7 +9,11 @@ namespace {
 // consumed exactly once).
 size_t CharLength(absl::string_view s, size_t i) {
   unsigned char b = static_cast<unsigned char>(s[i]);
-  size_t len = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 1;
+  size_t len = b < 0x80             ? 1
+               : (b & 0xe0) == 0xc0 ? 2
+               : (b & 0xf0) == 0xe0 ? 3
+               : (b & 0xf8) == 0xf0 ? 4
+                                    : 1;
   if (i + len > s.size()) return 1;
   for (size_t k = 1; k < len; ++k) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 1;

@@ -50,10 +50,10 @@ bool IsPrintable(absl::string_view s, size_t i) {
 
 bool InResolveMap(const std::string& s) {
   static const char* const kWords[] = {
-      "y",     "Y",     "yes",   "Yes",   "YES",   "on",    "On",    "ON",     "n",    "N",
-      "no",    "No",    "NO",    "off",   "Off",   "OFF",   "true",  "True",   "TRUE", "false",
-      "False", "FALSE", "",      "~",     "null",  "Null",  "NULL",  ".nan",   ".NaN", ".NAN",
-      ".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",  "-.INF", "<<"};
+      "y",     "Y",     "yes",  "Yes",   "YES",   "on",    "On",    "ON",    "n",     "N",
+      "no",    "No",    "NO",   "off",   "Off",   "OFF",   "true",  "True",  "TRUE",  "false",
+      "False", "FALSE", "",     "~",     "null",  "Null",  "NULL",  ".nan",  ".NaN",  ".NAN",
+      ".inf",  ".Inf",  ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<"};
   for (const char* w : kWords) {
     if (s == w) return true;
   }
@@ -69,10 +69,14 @@ bool GoParsesAsInt(const std::string& s) {
   int base = 10;
   if (s[i] == '0' && i + 1 < s.size()) {
     char p = absl::ascii_tolower(s[i + 1]);
-    if (p == 'x') base = 16, i += 2;
-    else if (p == 'o') base = 8, i += 2;
-    else if (p == 'b') base = 2, i += 2;
-    else base = 8, i += 1;
+    if (p == 'x')
+      base = 16, i += 2;
+    else if (p == 'o')
+      base = 8, i += 2;
+    else if (p == 'b')
+      base = 2, i += 2;
+    else
+      base = 8, i += 1;
   }
   if (i == s.size()) return false;
   for (; i < s.size(); ++i) {
@@ -144,10 +148,14 @@ bool ResolvesToString(const std::string& s) {
     hint = 'N';
   } else {
     char c = s[0];
-    if (c == '+' || c == '-') hint = 'S';
-    else if (absl::ascii_isdigit(c)) hint = 'D';
-    else if (std::string("yYnNtTfFoO~").find(c) != std::string::npos) hint = 'M';
-    else if (c == '.') hint = '.';
+    if (c == '+' || c == '-')
+      hint = 'S';
+    else if (absl::ascii_isdigit(c))
+      hint = 'D';
+    else if (std::string("yYnNtTfFoO~").find(c) != std::string::npos)
+      hint = 'M';
+    else if (c == '.')
+      hint = '.';
   }
   if (hint == 0) return true;
   if (InResolveMap(s)) return false;
@@ -221,11 +229,26 @@ Analysis Analyze(absl::string_view value) {
     unsigned char c = At(value, i);
     if (i == 0) {
       switch (c) {
-        case '#': case ',': case '[': case ']': case '{': case '}': case '&': case '*':
-        case '!': case '|': case '>': case '\'': case '"': case '%': case '@': case '`':
+        case '#':
+        case ',':
+        case '[':
+        case ']':
+        case '{':
+        case '}':
+        case '&':
+        case '*':
+        case '!':
+        case '|':
+        case '>':
+        case '\'':
+        case '"':
+        case '%':
+        case '@':
+        case '`':
           block_indicators = true;
           break;
-        case '?': case ':':
+        case '?':
+        case ':':
           if (followed_by_whitespace) block_indicators = true;
           break;
         case '-':
@@ -324,10 +347,18 @@ class Emitter {
     if (style == Style::kLiteral && (!a.block_allowed || simple_key)) style = Style::kDouble;
     const bool allow_breaks = !simple_key;
     switch (style) {
-      case Style::kPlain: WritePlain(value, allow_breaks); break;
-      case Style::kSingle: WriteSingleQuoted(value, allow_breaks); break;
-      case Style::kDouble: WriteDoubleQuoted(value, allow_breaks); break;
-      case Style::kLiteral: WriteLiteral(value); break;
+      case Style::kPlain:
+        WritePlain(value, allow_breaks);
+        break;
+      case Style::kSingle:
+        WriteSingleQuoted(value, allow_breaks);
+        break;
+      case Style::kDouble:
+        WriteDoubleQuoted(value, allow_breaks);
+        break;
+      case Style::kLiteral:
+        WriteLiteral(value);
+        break;
     }
   }
 
@@ -446,26 +477,59 @@ class Emitter {
         i += w;
         Put('\\');
         switch (v) {
-          case 0x00: Put('0'); break;
-          case 0x07: Put('a'); break;
-          case 0x08: Put('b'); break;
-          case 0x09: Put('t'); break;
-          case 0x0A: Put('n'); break;
-          case 0x0B: Put('v'); break;
-          case 0x0C: Put('f'); break;
-          case 0x0D: Put('r'); break;
-          case 0x1B: Put('e'); break;
-          case 0x22: Put('"'); break;
-          case 0x5C: Put('\\'); break;
-          case 0x85: Put('N'); break;
-          case 0xA0: Put('_'); break;
-          case 0x2028: Put('L'); break;
-          case 0x2029: Put('P'); break;
+          case 0x00:
+            Put('0');
+            break;
+          case 0x07:
+            Put('a');
+            break;
+          case 0x08:
+            Put('b');
+            break;
+          case 0x09:
+            Put('t');
+            break;
+          case 0x0A:
+            Put('n');
+            break;
+          case 0x0B:
+            Put('v');
+            break;
+          case 0x0C:
+            Put('f');
+            break;
+          case 0x0D:
+            Put('r');
+            break;
+          case 0x1B:
+            Put('e');
+            break;
+          case 0x22:
+            Put('"');
+            break;
+          case 0x5C:
+            Put('\\');
+            break;
+          case 0x85:
+            Put('N');
+            break;
+          case 0xA0:
+            Put('_');
+            break;
+          case 0x2028:
+            Put('L');
+            break;
+          case 0x2029:
+            Put('P');
+            break;
           default: {
             int digits;
-            if (v <= 0xFF) Put('x'), digits = 2;
-            else if (v <= 0xFFFF) Put('u'), digits = 4;
-            else Put('U'), digits = 8;
+            if (v <= 0xFF)
+              Put('x'), digits = 2;
+            else if (v <= 0xFFFF)
+              Put('u'), digits = 4;
+            else
+              Put('U'), digits = 8;
             for (int k = (digits - 1) * 4; k >= 0; k -= 4) {
               int d = (v >> k) & 0x0F;
               Put(static_cast<char>(d < 10 ? '0' + d : 'A' + d - 10));
@@ -537,9 +601,7 @@ class Emitter {
   bool indention_ = true;
 };
 
-bool IsLetter(uint32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
-}
+bool IsLetter(uint32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
 bool IsDigit(uint32_t c) { return c >= '0' && c <= '9'; }
 
 std::vector<uint32_t> Runes(absl::string_view s) {

@@ -63,7 +63,8 @@ absl::StatusOr<std::vector<AttachmentLayer>> FakeImageSource::Fetch(
     const oci::Reference& image, const oci::Digest& digest, AttachmentKind kind,
     const std::optional<oci::Repository>& repository, const RegistryAccess& access) {
   ++fetches_;
-  std::string repo = repository.has_value() ? repository->String() : oci::Repository::Of(image).String();
+  std::string repo =
+      repository.has_value() ? repository->String() : oci::Repository::Of(image).String();
   std::string key = absl::StrCat(repo, "@", digest.String(),
                                  kind == AttachmentKind::kSignatures ? ".sig" : ".att");
   absl::Duration delay;

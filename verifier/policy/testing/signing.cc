@@ -13,10 +13,9 @@ namespace hallmark::verifier::policy::testing {
 
 using nlohmann::json;
 
-absl::StatusOr<AttachmentLayer> SignatureLayer(const crypto::PrivateKey& key,
-                                               const std::string& docker_reference,
-                                               const oci::Digest& digest,
-                                               const std::map<std::string, std::string>& annotations) {
+absl::StatusOr<AttachmentLayer> SignatureLayer(
+    const crypto::PrivateKey& key, const std::string& docker_reference, const oci::Digest& digest,
+    const std::map<std::string, std::string>& annotations) {
   HM_ASSIGN_OR_RETURN(std::string payload, crypto::SimpleSigningPayload::Build(
                                                docker_reference, digest.String(), annotations));
   HM_ASSIGN_OR_RETURN(std::string signature, key.Sign(payload));
@@ -28,11 +27,12 @@ absl::StatusOr<AttachmentLayer> SignatureLayer(const crypto::PrivateKey& key,
 
 json Statement(const std::string& predicate_type, const std::string& subject_name,
                const oci::Digest& digest, const json& predicate) {
-  return json{{"_type", "https://in-toto.io/Statement/v0.1"},
-              {"predicateType", predicate_type},
-              {"subject", json::array({{{"name", subject_name},
-                                        {"digest", {{digest.algorithm(), digest.hex()}}}}})},
-              {"predicate", predicate}};
+  return json{
+      {"_type", "https://in-toto.io/Statement/v0.1"},
+      {"predicateType", predicate_type},
+      {"subject",
+       json::array({{{"name", subject_name}, {"digest", {{digest.algorithm(), digest.hex()}}}}})},
+      {"predicate", predicate}};
 }
 
 absl::StatusOr<AttachmentLayer> AttestationLayer(const crypto::PrivateKey& key,
@@ -59,13 +59,17 @@ absl::Status PushAttachments(oci::RegistryClient& client, const oci::Repository&
     diff_ids.push_back(l.descriptor.digest.String());
     history.push_back({{"created", "0001-01-01T00:00:00Z"}});
   }
-  std::string config =
-      json{{"architecture", ""}, {"created", "0001-01-01T00:00:00Z"}, {"history", history},
-           {"os", ""}, {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}, {"config", json::object()}}
-          .dump();
+  std::string config = json{
+      {"architecture", ""},
+      {"created", "0001-01-01T00:00:00Z"},
+      {"history", history},
+      {"os", ""},
+      {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}},
+      {"config",
+       json::object()}}.dump();
   HM_RETURN_IF_ERROR(client.UploadBlob(repo, oci::Sha256Of(config), config));
-  oci::ImageManifest m(oci::Descriptor(std::string(oci::kOciConfigMediaType),
-                                       oci::Sha256Of(config), static_cast<int64_t>(config.size())));
+  oci::ImageManifest m(oci::Descriptor(std::string(oci::kOciConfigMediaType), oci::Sha256Of(config),
+                                       static_cast<int64_t>(config.size())));
   m.media_type = std::string(oci::kOciManifestMediaType);
   for (const AttachmentLayer& l : layers) m.layers.push_back(l.descriptor);
   const std::string tag =

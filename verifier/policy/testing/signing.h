@@ -23,11 +23,9 @@
 namespace hallmark::verifier::policy::testing {
 
 // SignatureLayer: a `.sig` layer signing `digest` for `docker_reference` with `key`.
-absl::StatusOr<AttachmentLayer> SignatureLayer(const crypto::PrivateKey& key,
-                                               const std::string& docker_reference,
-                                               const oci::Digest& digest,
-                                               const std::map<std::string, std::string>&
-                                                   annotations = {});
+absl::StatusOr<AttachmentLayer> SignatureLayer(
+    const crypto::PrivateKey& key, const std::string& docker_reference, const oci::Digest& digest,
+    const std::map<std::string, std::string>& annotations = {});
 
 // Statement: an in-toto Statement v0.1 for `subject_name`@`digest` with `predicate`.
 nlohmann::json Statement(const std::string& predicate_type, const std::string& subject_name,
