@@ -1,11 +1,17 @@
 #include "chains/formats/proto_json.h"
 
+#include <memory>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver.h"
+#include "google/protobuf/util/type_resolver_util.h"
 
 namespace hallmark::chains::formats {
 
@@ -54,10 +60,37 @@ google::protobuf::Struct ToProtoStruct(const json& object) {
 }
 
 absl::StatusOr<std::string> SerializeJson(const google::protobuf::Message& message, bool pretty) {
+  // What MessageToJsonString does, but with a DETERMINISTIC binary step: map entries (every
+  // google.protobuf.Struct of a predicate) come out sorted by key - as Go's protojson writes
+  // Structs - instead of in hash order, which differs between two maps with the same content.
+  // So the same run always gives the same statement bytes: the agent relies on that to recognise
+  // an attestation it pushed before a crash (storage/oci_backend.h dedupe).
+  std::string binary;
+  {
+    google::protobuf::io::StringOutputStream raw(&binary);
+    google::protobuf::io::CodedOutputStream coded(&raw);
+    coded.SetSerializationDeterministic(true);
+    if (!message.SerializeToCodedStream(&coded)) {
+      return absl::InternalError(absl::StrCat("cannot serialise ", message.GetTypeName()));
+    }
+  }
+  const google::protobuf::DescriptorPool* pool = message.GetDescriptor()->file()->pool();
+  static google::protobuf::util::TypeResolver* const generated =
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool());
+  std::unique_ptr<google::protobuf::util::TypeResolver> other;
+  google::protobuf::util::TypeResolver* resolver = generated;
+  if (pool != google::protobuf::DescriptorPool::generated_pool()) {
+    other.reset(
+        google::protobuf::util::NewTypeResolverForDescriptorPool("type.googleapis.com", pool));
+    resolver = other.get();
+  }
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = pretty;
-  auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
+  auto status = google::protobuf::util::BinaryToJsonString(
+      resolver, absl::StrCat("type.googleapis.com/", message.GetDescriptor()->full_name()), binary,
+      &out, options);
   if (!status.ok()) {
     return absl::InternalError(
         absl::StrCat("cannot write ", message.GetTypeName(), " as JSON: ", status.ToString()));

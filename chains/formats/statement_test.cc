@@ -360,6 +360,23 @@ TEST(StatementTest, PayloadIsTheSerialisedStatementAndPrettyPrintKeepsIt) {
   EXPECT_THAT(PrettyPrint("not json"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(StatementTest, SameRunGivesTheSameBytesEveryTime) {
+  // The agent re-signs a run after a crash and recognises its earlier attestation by the
+  // statement bytes: predicate Structs must not come out in hash order.
+  for (Format format : {Format::kSlsaV02, Format::kSlsaV2Alpha3, Format::kSlsaV2Alpha4}) {
+    FormatOptions options;
+    options.format = format;
+    options.build_type = std::string(kSlsaTektonBuildType);
+    ASSERT_OK_AND_ASSIGN(Statement first,
+                         BuildStatement(LoadTaskRun("slsa-v2alpha4/taskrun1.json"), options));
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_OK_AND_ASSIGN(Statement again,
+                           BuildStatement(LoadTaskRun("slsa-v2alpha4/taskrun1.json"), options));
+      ASSERT_EQ(again.payload, first.payload) << FormatName(format);
+    }
+  }
+}
+
 TEST(OptionsTest, Formats) {
   ASSERT_OK_AND_ASSIGN(Format f, ParseFormat("in-toto"));
   EXPECT_EQ(f, Format::kSlsaV02);
