@@ -156,6 +156,11 @@ TEST_F(KubectlTest, TektonRunsLikeOnACluster) {
                   R"({"status":{"conditions":[{"type":"Succeeded","status":"True","reason":"Succeeded"}],
                       "results":[{"name":"IMAGE_DIGEST","value":"sha256:05f9"}]}})"}),
             tr + " patched\n");
+  // Table output with the CRD's printer columns, as on a cluster running Tekton.
+  std::string table = k.Ok({"get", "tr"});
+  EXPECT_THAT(table, ::testing::StartsWith(
+                         "NAME                               SUCCEEDED   REASON      STARTTIME   "
+                         "COMPLETIONTIME\nbuild-push-run-output-image-test   True        Succeeded"));
   json run = k.Json({"get", "tr", "build-push-run-output-image-test"});
   EXPECT_EQ(run["metadata"]["annotations"]["chains.tekton.dev/signed"], "true");
   EXPECT_EQ(run["metadata"]["annotations"]["chains.tekton.dev/retries"], "1");

@@ -25,6 +25,7 @@
 #include "tests/apiserver/protobuf_codec.h"
 #include "tests/apiserver/request_log.h"
 #include "tests/apiserver/seed.h"
+#include "tests/apiserver/table.h"
 #include "tests/apiserver/tls.h"
 #include "tests/apiserver/webhook_admission.h"
 
@@ -63,6 +64,37 @@ std::string MediaType(const std::string& content_type) {
   std::string t = content_type.substr(0, content_type.find(';'));
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(t));
 }
+
+// TableWatch: a watch whose object events carry one-row Tables (kubectl get -w without -o);
+// the first one has the column definitions, later ones none, as kube-apiserver sends them.
+class TableWatch : public WatchStream {
+ public:
+  TableWatch(std::shared_ptr<WatchStream> inner, TableConverter table)
+      : inner_(std::move(inner)), table_(std::move(table)) {}
+
+  Output Next(absl::Duration max_wait) override {
+    Output out = inner_->Next(max_wait);
+    std::string converted;
+    for (absl::string_view line : absl::StrSplit(out.data, '\n', absl::SkipEmpty())) {
+      json event = json::parse(line, nullptr, false);
+      std::string type = event.is_discarded() ? "" : StringAt(event, {"type"});
+      if (type == "ADDED" || type == "MODIFIED" || type == "DELETED") {
+        event["object"] = table_.FromObject(event["object"], absl::Now(), first_);
+        first_ = false;
+        absl::StrAppend(&converted, Dump(event), "\n");
+      } else {
+        absl::StrAppend(&converted, line, "\n");
+      }
+    }
+    out.data = std::move(converted);
+    return out;
+  }
+
+ private:
+  std::shared_ptr<WatchStream> inner_;
+  TableConverter table_;
+  bool first_ = true;
+};
 
 // What a request addresses, after routing.
 struct Target {
@@ -504,9 +536,14 @@ class ApiServer::Impl {
       return;
     }
     if (verb == "list" || verb == "get") {
+      TableConverter table(info);
+      bool as_table = table.Supported() && WantsTable(req.get_header_value("Accept"));
       if (verb == "get") {
         absl::StatusOr<std::string> body = engine_->Get(info, t.ns, t.name);
         if (!body.ok()) return SendStatus(res, body.status());
+        if (as_table) {
+          return SendJson(res, 200, Dump(table.FromObject(json::parse(*body), absl::Now(), true)));
+        }
         return SendJson(res, 200, *body);
       }
       ListOptions lo;
@@ -520,6 +557,7 @@ class ApiServer::Impl {
       }
       absl::StatusOr<std::string> body = engine_->List(info, t.ns, lo);
       if (!body.ok()) return SendStatus(res, body.status());
+      if (as_table) return SendJson(res, 200, Dump(table.FromList(json::parse(*body), absl::Now())));
       return SendJson(res, 200, *body);
     }
     if (verb == "watch") return StartWatch(req, res, t);
@@ -609,6 +647,10 @@ class ApiServer::Impl {
     absl::StatusOr<std::unique_ptr<WatchStream>> stream = engine_->Watch(*t.info, t.ns, wo);
     if (!stream.ok()) return SendStatus(res, stream.status());
     std::shared_ptr<WatchStream> watch(std::move(*stream));
+    TableConverter table(*t.info);
+    if (table.Supported() && WantsTable(req.get_header_value("Accept"))) {
+      watch = std::make_shared<TableWatch>(std::move(watch), std::move(table));
+    }
     res.status = 200;
     res.set_header("Cache-Control", "no-cache, private");
     res.set_chunked_content_provider(
