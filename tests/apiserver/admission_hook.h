@@ -41,8 +41,7 @@ class AdmissionHook {
   // the request with that error.
   virtual absl::Status Mutate(const AdmissionRequest& request, nlohmann::json* object) = 0;
   // Validate sees the final object; it may only allow or deny.
-  virtual absl::Status Validate(const AdmissionRequest& request,
-                                const nlohmann::json* object) = 0;
+  virtual absl::Status Validate(const AdmissionRequest& request, const nlohmann::json* object) = 0;
 };
 
 }  // namespace hallmark::tests::apiserver

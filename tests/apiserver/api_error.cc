@@ -197,9 +197,7 @@ absl::Status ToStatus(const ApiError& error) {
   return status;
 }
 
-bool IsApiError(const absl::Status& status) {
-  return status.GetPayload(kPayloadUrl).has_value();
-}
+bool IsApiError(const absl::Status& status) { return status.GetPayload(kPayloadUrl).has_value(); }
 
 ApiError ApiError::FromStatus(const absl::Status& status) {
   auto payload = status.GetPayload(kPayloadUrl);
@@ -222,8 +220,8 @@ ApiError ApiError::FromStatus(const absl::Status& status) {
         if (d.contains("causes") && d["causes"].is_array()) {
           for (const auto& c : d["causes"]) {
             if (!c.is_object()) continue;
-            e.causes.push_back({c.value("reason", ""), c.value("message", ""),
-                                c.value("field", "")});
+            e.causes.push_back(
+                {c.value("reason", ""), c.value("message", ""), c.value("field", "")});
           }
         }
       }
@@ -332,8 +330,8 @@ ApiError ApiError::Conflict(const GroupResource& gr, absl::string_view name,
   ApiError e;
   e.code = 409;
   e.reason = "Conflict";
-  e.message = absl::StrCat("Operation cannot be fulfilled on ", gr.String(), " ", Quote(name),
-                           ": ", why);
+  e.message =
+      absl::StrCat("Operation cannot be fulfilled on ", gr.String(), " ", Quote(name), ": ", why);
   e.has_details = true;
   e.details_name = std::string(name);
   e.details_group = gr.group;
@@ -347,8 +345,8 @@ ApiError ApiError::ConflictModified(const GroupResource& gr, absl::string_view n
                   "version and try again");
 }
 
-ApiError ApiError::Invalid(absl::string_view group, absl::string_view kind,
-                           absl::string_view name, const std::vector<FieldError>& errors) {
+ApiError ApiError::Invalid(absl::string_view group, absl::string_view kind, absl::string_view name,
+                           const std::vector<FieldError>& errors) {
   ApiError e;
   e.code = 422;
   e.reason = "Invalid";

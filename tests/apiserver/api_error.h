@@ -113,8 +113,8 @@ class ApiError {
   static ApiError ConflictModified(const GroupResource& gr, absl::string_view name);
   // Invalid: 422 with causes; `qualified_kind` is "Kind" or "Kind.group" (or a resource string,
   // as the generic registry uses for the resourceVersion check), `group`/`kind` go to details.
-  static ApiError Invalid(absl::string_view group, absl::string_view kind,
-                          absl::string_view name, const std::vector<FieldError>& errors);
+  static ApiError Invalid(absl::string_view group, absl::string_view kind, absl::string_view name,
+                          const std::vector<FieldError>& errors);
   static ApiError Expired(std::string message);
   static ApiError Gone(std::string message);
   static ApiError MethodNotSupported(const GroupResource& gr, absl::string_view action);

@@ -25,26 +25,33 @@ json TaskRun(int i) {
   for (int s = 0; s < 4; ++s) {
     steps.push_back({{"name", absl::StrCat("step-", s)},
                      {"container", absl::StrCat("step-step-", s)},
-                     {"imageID", "docker-pullable://gcr.io/test/image@sha256:"
-                                 "05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b5"},
+                     {"imageID",
+                      "docker-pullable://gcr.io/test/image@sha256:"
+                      "05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b5"},
                      {"terminated", {{"exitCode", 0}, {"reason", "Completed"}}}});
   }
-  return {{"apiVersion", "tekton.dev/v1"},
-          {"kind", "TaskRun"},
-          {"metadata",
-           {{"name", absl::StrCat("run-", i)},
-            {"namespace", "default"},
-            {"labels", {{"tekton.dev/task", "build"}, {"app.kubernetes.io/managed-by", "tekton-pipelines"}}}}},
-          {"spec", {{"taskRef", {{"name", "build"}}}, {"serviceAccountName", "default"}}},
-          {"status",
-           {{"conditions", json::array({{{"type", "Succeeded"}, {"status", "True"}, {"reason", "Succeeded"}}})},
-            {"podName", absl::StrCat("run-", i, "-pod")},
-            {"startTime", "2024-01-01T00:00:00Z"},
-            {"completionTime", "2024-01-01T00:01:00Z"},
-            {"steps", steps},
-            {"results", json::array({{{"name", "IMAGE_URL"}, {"value", "gcr.io/test/image"}},
-                                     {{"name", "IMAGE_DIGEST"},
-                                      {"value", "sha256:05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b5"}}})}}}};
+  return {
+      {"apiVersion", "tekton.dev/v1"},
+      {"kind", "TaskRun"},
+      {"metadata",
+       {{"name", absl::StrCat("run-", i)},
+        {"namespace", "default"},
+        {"labels",
+         {{"tekton.dev/task", "build"}, {"app.kubernetes.io/managed-by", "tekton-pipelines"}}}}},
+      {"spec", {{"taskRef", {{"name", "build"}}}, {"serviceAccountName", "default"}}},
+      {"status",
+       {{"conditions",
+         json::array({{{"type", "Succeeded"}, {"status", "True"}, {"reason", "Succeeded"}}})},
+        {"podName", absl::StrCat("run-", i, "-pod")},
+        {"startTime", "2024-01-01T00:00:00Z"},
+        {"completionTime", "2024-01-01T00:01:00Z"},
+        {"steps", steps},
+        {"results",
+         json::array(
+             {{{"name", "IMAGE_URL"}, {"value", "gcr.io/test/image"}},
+              {{"name", "IMAGE_DIGEST"},
+               {"value",
+                "sha256:05f95b26ed10668b7183c1e2da98610e91372fa9f510046d4ce5812addad86b5"}}})}}}};
 }
 
 std::unique_ptr<ApiEngine> NewEngine() {
@@ -92,7 +99,8 @@ void BM_WatchFanout(benchmark::State& state) {
   std::vector<std::unique_ptr<WatchStream>> streams;
   WatchOptions from_now;
   from_now.resource_version = absl::StrCat(engine->store()->Revision());
-  for (int w = 0; w < state.range(0); ++w) streams.push_back(*engine->Watch(taskruns, "", from_now));
+  for (int w = 0; w < state.range(0); ++w)
+    streams.push_back(*engine->Watch(taskruns, "", from_now));
   int n = 0;
   for (auto _ : state) {
     std::string body = absl::StrCat(R"({"metadata":{"annotations":{"n":")", n++, R"("}}})");
@@ -117,10 +125,11 @@ void BM_HttpAnnotatePatch(benchmark::State& state) {
   client.set_tcp_nodelay(true);
   int n = 0;
   for (auto _ : state) {
-    auto r = client.Patch("/apis/tekton.dev/v1/namespaces/default/taskruns/run-0",
-                          absl::StrCat(R"({"metadata":{"annotations":{"chains.tekton.dev/signed":")",
-                                       n++ % 2 ? "true" : "false", R"("}}})"),
-                          "application/merge-patch+json");
+    auto r =
+        client.Patch("/apis/tekton.dev/v1/namespaces/default/taskruns/run-0",
+                     absl::StrCat(R"({"metadata":{"annotations":{"chains.tekton.dev/signed":")",
+                                  n++ % 2 ? "true" : "false", R"("}}})"),
+                     "application/merge-patch+json");
     if (!r || r->status != 200) state.SkipWithError("patch failed");
   }
   state.SetItemsProcessed(state.iterations());

@@ -33,9 +33,9 @@ TEST(Binary, HelpDocumentsEveryFlag) {
   auto r = RunCommand({Binary(), "--help"});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->exit_code, 0);
-  for (const char* flag : {"--listen", "--tls-cert", "--tls-key", "--tls-self-signed",
-                           "--client-ca", "--token", "--data", "--seed", "--webhook-host",
-                           "--request-log", "/__hallmark/", "listening on"}) {
+  for (const char* flag :
+       {"--listen", "--tls-cert", "--tls-key", "--tls-self-signed", "--client-ca", "--token",
+        "--data", "--seed", "--webhook-host", "--request-log", "/__hallmark/", "listening on"}) {
     EXPECT_THAT(r->out, HasSubstr(flag));
   }
 }
@@ -62,9 +62,9 @@ TEST(Binary, OneLineOnStdoutSigtermFlushesData) {
                                       R"({"apiVersion":"v1","kind":"ConfigMap",
                                           "metadata":{"name":"seeded","namespace":"default"}})");
   // stdout alone goes to the log; stderr elsewhere.
-  std::string cmd = absl::StrCat("exec ", Binary(), " --listen 127.0.0.1:0 --data ", dir,
-                                 "/store.json --seed ", dir, "/seed.json --request-log ", dir,
-                                 "/requests.jsonl 2>", dir, "/stderr.log");
+  std::string cmd =
+      absl::StrCat("exec ", Binary(), " --listen 127.0.0.1:0 --data ", dir, "/store.json --seed ",
+                   dir, "/seed.json --request-log ", dir, "/requests.jsonl 2>", dir, "/stderr.log");
   auto p = BackgroundProcess::Start({"/bin/sh", "-c", cmd}, dir + "/stdout.log");
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_OK((*p)->WaitForOutput("listening on ", absl::Seconds(20)));
@@ -77,7 +77,7 @@ TEST(Binary, OneLineOnStdoutSigtermFlushesData) {
                         R"({"metadata":{"name":"written-before-sigterm"}})", "application/json");
   ASSERT_TRUE(created);
   EXPECT_EQ(created->status, 201);
-  EXPECT_EQ((*p)->Stop(), 0);  // SIGTERM: a clean exit
+  EXPECT_EQ((*p)->Stop(), 0);   // SIGTERM: a clean exit
   EXPECT_EQ((*p)->Log(), out);  // nothing else on stdout
   std::string data = ReadFileOrDie(dir + "/store.json");
   EXPECT_THAT(data, HasSubstr("\"name\":\"written-before-sigterm\""));

@@ -557,15 +557,14 @@ std::vector<BuiltinResource> MakeResources() {
       core + "LimitRange");
   add("", "v1", "ResourceQuota", "resourcequotas", true, {"quota"}, {}, true, false,
       core + "ResourceQuota");
-  add("", "v1", "Node", "nodes", false, {"no"}, {}, true, false, core + "Node")
-      ->field_selectors = {{"spec.unschedulable", "/spec/unschedulable"}};
+  add("", "v1", "Node", "nodes", false, {"no"}, {}, true, false, core + "Node")->field_selectors = {
+      {"spec.unschedulable", "/spec/unschedulable"}};
   const std::string apps = "io.k8s.api.apps.v1.";
   add("apps", "v1", "Deployment", "deployments", true, {"deploy"}, kAll, true, true,
       apps + "Deployment");
   add("apps", "v1", "StatefulSet", "statefulsets", true, {"sts"}, kAll, true, true,
       apps + "StatefulSet");
-  add("apps", "v1", "DaemonSet", "daemonsets", true, {"ds"}, kAll, true, true,
-      apps + "DaemonSet");
+  add("apps", "v1", "DaemonSet", "daemonsets", true, {"ds"}, kAll, true, true, apps + "DaemonSet");
   add("apps", "v1", "ReplicaSet", "replicasets", true, {"rs"}, kAll, true, true,
       apps + "ReplicaSet");
   add("batch", "v1", "Job", "jobs", true, {}, kAll, true, true, "io.k8s.api.batch.v1.Job");
@@ -578,12 +577,12 @@ std::vector<BuiltinResource> MakeResources() {
   const std::string rbac = "io.k8s.api.rbac.v1.";
   add("rbac.authorization.k8s.io", "v1", "Role", "roles", true, {}, {}, false, false,
       rbac + "Role");
-  add("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, {}, {}, false,
-      false, rbac + "ClusterRole");
-  add("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, {}, {}, false,
-      false, rbac + "RoleBinding");
-  add("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, {},
-      {}, false, false, rbac + "ClusterRoleBinding");
+  add("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, {}, {}, false, false,
+      rbac + "ClusterRole");
+  add("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, {}, {}, false, false,
+      rbac + "RoleBinding");
+  add("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, {}, {},
+      false, false, rbac + "ClusterRoleBinding");
   const std::string adm = "io.k8s.api.admissionregistration.v1.";
   add("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration",
       "mutatingwebhookconfigurations", false, {}, {"api-extensions"}, false, true,
@@ -591,8 +590,8 @@ std::vector<BuiltinResource> MakeResources() {
   add("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration",
       "validatingwebhookconfigurations", false, {}, {"api-extensions"}, false, true,
       adm + "ValidatingWebhookConfiguration");
-  add("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
-      false, {"crd", "crds"}, {"api-extensions"}, true, true,
+  add("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false,
+      {"crd", "crds"}, {"api-extensions"}, true, true,
       "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition");
   add("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, {"pdb"}, {}, true, true,
       "io.k8s.api.policy.v1.PodDisruptionBudget");
@@ -647,8 +646,9 @@ class Expander {
       }
     }
     set.Add("io.k8s.apimachinery.pkg.api.resource.Quantity",
-            {{"description", "A fixed-point number: an integer, a decimal or a string such as "
-                             "\"500m\" or \"2Gi\"."}});
+            {{"description",
+              "A fixed-point number: an integer, a decimal or a string such as "
+              "\"500m\" or \"2Gi\"."}});
     return set;
   }
 
@@ -730,8 +730,7 @@ SchemaSet MakeSchemas() {
   std::map<std::string, json> gvks;
   for (const auto& r : BuiltinResources()) {
     kinds.insert(r.schema);
-    gvks[r.schema] =
-        json::array({{{"group", r.group}, {"version", r.version}, {"kind", r.kind}}});
+    gvks[r.schema] = json::array({{{"group", r.group}, {"version", r.version}, {"kind", r.kind}}});
   }
   return Expander(*notation).Build(kinds, gvks);
 }

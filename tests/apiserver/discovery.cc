@@ -203,12 +203,12 @@ json OpenApiV3Root(const Registry& registry) {
   json paths = json::object();
   for (const auto& g : registry.groups()) {
     for (const auto& v : g.versions) {
-      std::string path = g.name.empty() ? absl::StrCat("api/", v)
-                                        : absl::StrCat("apis/", g.name, "/", v);
+      std::string path =
+          g.name.empty() ? absl::StrCat("api/", v) : absl::StrCat("apis/", g.name, "/", v);
       absl::StatusOr<json> doc = OpenApiV3Document(registry, path);
       if (!doc.ok()) continue;
-      paths[path] = {{"serverRelativeURL",
-                      absl::StrCat("/openapi/v3/", path, "?hash=", Fnv1a(Dump(*doc)))}};
+      paths[path] = {
+          {"serverRelativeURL", absl::StrCat("/openapi/v3/", path, "?hash=", Fnv1a(Dump(*doc)))}};
     }
   }
   return {{"paths", paths}};
@@ -256,7 +256,8 @@ absl::StatusOr<json> OpenApiV3Document(const Registry& registry,
     std::string scope = r->namespaced ? "Namespaced" : "";
     std::string kind = r->kind;
     json path_params = json::array();
-    if (r->namespaced) path_params.push_back(Param("namespace", "path", "object name and auth scope", true));
+    if (r->namespaced)
+      path_params.push_back(Param("namespace", "path", "object name and auth scope", true));
     json collection = {{"parameters", path_params}};
     json item_params = path_params;
     item_params.push_back(Param("name", "path", absl::StrCat("name of the ", kind).c_str(), true));
@@ -264,9 +265,12 @@ absl::StatusOr<json> OpenApiV3Document(const Registry& registry,
     json patch_body = {
         {"required", true},
         {"content",
-         {{"application/json-patch+json", {{"schema", {{"$ref", absl::StrCat(kSchemaRefPrefix, kPatchSchema)}}}}},
-          {"application/merge-patch+json", {{"schema", {{"$ref", absl::StrCat(kSchemaRefPrefix, kPatchSchema)}}}}},
-          {"application/apply-patch+yaml", {{"schema", {{"$ref", absl::StrCat(kSchemaRefPrefix, kPatchSchema)}}}}}}}};
+         {{"application/json-patch+json",
+           {{"schema", {{"$ref", absl::StrCat(kSchemaRefPrefix, kPatchSchema)}}}}},
+          {"application/merge-patch+json",
+           {{"schema", {{"$ref", absl::StrCat(kSchemaRefPrefix, kPatchSchema)}}}}},
+          {"application/apply-patch+yaml",
+           {{"schema", {{"$ref", absl::StrCat(kSchemaRefPrefix, kPatchSchema)}}}}}}}};
     json write_body = {{"required", true},
                        {"content", {{"*/*", {{"schema", {{"$ref", kind_ref}}}}}}}};
     if (r->create_only) {
@@ -276,7 +280,8 @@ absl::StatusOr<json> OpenApiV3Document(const Registry& registry,
       continue;
     }
     collection["get"] = Op("list", "list" + scope + kind, *r, kind, list_ref, ListParams());
-    collection["post"] = Op("post", "create" + scope + kind, *r, kind, kind_ref, WriteParams(false));
+    collection["post"] =
+        Op("post", "create" + scope + kind, *r, kind, kind_ref, WriteParams(false));
     collection["post"]["requestBody"] = write_body;
     collection["delete"] =
         Op("deletecollection", "deleteCollection" + scope + kind, *r, kind, kind_ref, ListParams());
@@ -296,12 +301,13 @@ absl::StatusOr<json> OpenApiV3Document(const Registry& registry,
     }
     if (r->status_subresource) {
       json status = {{"parameters", item_params}};
-      status["get"] = Op("get", "read" + scope + kind + "Status", *r, kind, kind_ref, json::array());
-      status["put"] = Op("put", "replace" + scope + kind + "Status", *r, kind, kind_ref,
-                         WriteParams(false));
+      status["get"] =
+          Op("get", "read" + scope + kind + "Status", *r, kind, kind_ref, json::array());
+      status["put"] =
+          Op("put", "replace" + scope + kind + "Status", *r, kind, kind_ref, WriteParams(false));
       status["put"]["requestBody"] = write_body;
-      status["patch"] = Op("patch", "patch" + scope + kind + "Status", *r, kind, kind_ref,
-                           WriteParams(true));
+      status["patch"] =
+          Op("patch", "patch" + scope + kind + "Status", *r, kind, kind_ref, WriteParams(true));
       status["patch"]["requestBody"] = patch_body;
       paths[absl::StrCat(prefix, ns_part, "/", r->resource, "/{name}/status")] = status;
     }

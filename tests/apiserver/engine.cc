@@ -391,17 +391,17 @@ class ApiEngine::Impl {
       }
       if (info.builtin) {
         return ToStatus(ApiError::BadRequest(absl::StrCat(
-            info.kind, " in version ", GoQuote(info.version), " cannot be handled as a ",
-            info.kind, ": json: cannot unmarshal ", t.actual, " into Go struct field ",
+            info.kind, " in version ", GoQuote(info.version), " cannot be handled as a ", info.kind,
+            ": json: cannot unmarshal ", t.actual, " into Go struct field ",
             t.struct_name.empty() ? info.kind : t.struct_name, ".", t.path, " of type ",
             t.go_type)));
       }
       std::vector<FieldError> errs;
       for (const auto& te : v.type_errors) {
-        errs.push_back(FieldError::Invalid(
-            te.path, te.value,
-            absl::StrCat(te.path, " in body must be of type ", te.expected, ": ",
-                         GoQuote(GoJsonKindFor(te.actual)))));
+        errs.push_back(
+            FieldError::Invalid(te.path, te.value,
+                                absl::StrCat(te.path, " in body must be of type ", te.expected,
+                                             ": ", GoQuote(GoJsonKindFor(te.actual)))));
       }
       return ToStatus(ApiError::Invalid(info.group, info.kind, name, errs));
     }
@@ -411,11 +411,12 @@ class ApiEngine::Impl {
         std::string msg = UnknownFieldsMessage(v.unknown_fields);
         if (patched) {
           return ToStatus(ApiError::Invalid(
-              "", "", "", {FieldError::InvalidString("patch", Dump(original_for_patch_error), msg)}));
+              "", "", "",
+              {FieldError::InvalidString("patch", Dump(original_for_patch_error), msg)}));
         }
-        return ToStatus(ApiError::BadRequest(absl::StrCat(
-            info.kind, " in version ", GoQuote(info.version), " cannot be handled as a ",
-            info.kind, ": ", msg)));
+        return ToStatus(
+            ApiError::BadRequest(absl::StrCat(info.kind, " in version ", GoQuote(info.version),
+                                              " cannot be handled as a ", info.kind, ": ", msg)));
       }
       if (mode == "Warn") {
         for (const auto& f : v.unknown_fields) {
@@ -485,10 +486,9 @@ class ApiEngine::Impl {
     absl::StatusOr<json> j = ParseStored(*nsobj);
     if (j.ok() && (StringAt(*j, {"status", "phase"}) == "Terminating" ||
                    Path(*j, {"metadata", "deletionTimestamp"}) != nullptr)) {
-      return ToStatus(ApiError::Forbidden(
-          info.gr(), name,
-          absl::StrCat("unable to create new content in namespace ", ns,
-                       " because it is being terminated")));
+      return ToStatus(ApiError::Forbidden(info.gr(), name,
+                                          absl::StrCat("unable to create new content in namespace ",
+                                                       ns, " because it is being terminated")));
     }
     return absl::OkStatus();
   }
@@ -496,8 +496,8 @@ class ApiEngine::Impl {
   absl::Status CheckIdentity(const ResourceInfo& info, json* obj, const std::string& ns,
                              const std::string* url_name) const {
     if (!obj->is_object()) {
-      return ToStatus(ApiError::BadRequest(absl::StrCat(
-          "the object provided is unrecognized (must be of type ", info.kind, ")")));
+      return ToStatus(ApiError::BadRequest(
+          absl::StrCat("the object provided is unrecognized (must be of type ", info.kind, ")")));
     }
     std::string api_version = StringAt(*obj, {"apiVersion"});
     std::string kind = StringAt(*obj, {"kind"});
@@ -507,25 +507,24 @@ class ApiEngine::Impl {
                               ? ""
                               : api_version.substr(0, api_version.find('/'));
       if (group != info.group) {
-        return ToStatus(ApiError::BadRequest(absl::StrCat(
-            "the API version in the data (", api_version,
-            ") does not match the expected API version (", info.GroupVersion(), ")")));
+        return ToStatus(ApiError::BadRequest(
+            absl::StrCat("the API version in the data (", api_version,
+                         ") does not match the expected API version (", info.GroupVersion(), ")")));
       }
     }
     if (!kind.empty() && kind != info.kind) {
-      return ToStatus(ApiError::BadRequest(absl::StrCat(
-          kind, " in version ", GoQuote(info.version), " cannot be handled as a ", info.kind,
-          ": no kind ", GoQuote(kind), " is registered for version ",
-          GoQuote(info.GroupVersion()))));
+      return ToStatus(ApiError::BadRequest(
+          absl::StrCat(kind, " in version ", GoQuote(info.version), " cannot be handled as a ",
+                       info.kind, ": no kind ", GoQuote(kind), " is registered for version ",
+                       GoQuote(info.GroupVersion()))));
     }
     (*obj)["apiVersion"] = info.StorageApiVersion();
     (*obj)["kind"] = info.kind;
     json* meta = EnsureObject(*obj, "metadata");
     if (meta == nullptr) {
       return ToStatus(ApiError::BadRequest(
-          absl::StrCat(info.kind, " in version ", GoQuote(info.version),
-                       " cannot be handled as a ", info.kind,
-                       ": json: cannot unmarshal into Go struct field ", info.kind,
+          absl::StrCat(info.kind, " in version ", GoQuote(info.version), " cannot be handled as a ",
+                       info.kind, ": json: cannot unmarshal into Go struct field ", info.kind,
                        ".metadata of type v1.ObjectMeta")));
     }
     if (info.namespaced) {
@@ -545,9 +544,9 @@ class ApiEngine::Impl {
       if (body_name.empty()) {
         (*meta)["name"] = *url_name;
       } else if (body_name != *url_name) {
-        return ToStatus(ApiError::BadRequest(
-            absl::StrCat("the name of the object (", body_name,
-                         ") does not match the name on the URL (", *url_name, ")")));
+        return ToStatus(ApiError::BadRequest(absl::StrCat("the name of the object (", body_name,
+                                                          ") does not match the name on the URL (",
+                                                          *url_name, ")")));
       }
     }
     return absl::OkStatus();
@@ -556,8 +555,8 @@ class ApiEngine::Impl {
   // ---- create ----
 
   absl::StatusOr<WriteResult> Create(const Registry& reg, const ResourceInfo& info,
-                                     const std::string& ns, json obj,
-                                     const WriteOptions& options, bool keep_managed_fields) {
+                                     const std::string& ns, json obj, const WriteOptions& options,
+                                     bool keep_managed_fields) {
     WriteResult result;
     HM_RETURN_IF_ERROR(CheckIdentity(info, &obj, ns, nullptr));
     json& meta = obj["metadata"];
@@ -595,8 +594,10 @@ class ApiEngine::Impl {
     if (!keep_managed_fields) m->erase("managedFields");
     (*m)["uid"] = NewUid();
     (*m)["creationTimestamp"] = Now();
-    if (info.has_generation) (*m)["generation"] = 1;
-    else m->erase("generation");
+    if (info.has_generation)
+      (*m)["generation"] = 1;
+    else
+      m->erase("generation");
     ResetStatusForCreate(info, &obj);
     if (info.builtin && info.group.empty() && info.resource == "namespaces") {
       (*EnsureObject(obj, "spec"))["finalizers"] = json::array({"kubernetes"});
@@ -607,9 +608,8 @@ class ApiEngine::Impl {
         name = generate + RandomSuffix(5);
         (*m)["name"] = name;
       }
-      std::vector<FieldError> errs =
-          ValidateObjectMeta(obj["metadata"], info.namespaced,
-                             NameRuleFor(info.group, info.resource, info.builtin));
+      std::vector<FieldError> errs = ValidateObjectMeta(
+          obj["metadata"], info.namespaced, NameRuleFor(info.group, info.resource, info.builtin));
       if (info.builtin && info.group == "apiextensions.k8s.io") {
         for (auto& e : ValidateCrd(obj)) errs.push_back(std::move(e));
       }
@@ -653,8 +653,7 @@ class ApiEngine::Impl {
     // SelfSubjectAccessReview: RBAC is stored, not enforced, so everything is allowed.
     WriteResult result;
     result.code = 201;
-    obj["status"] = {{"allowed", true},
-                     {"reason", "hallmark-apiserver does not enforce RBAC"}};
+    obj["status"] = {{"allowed", true}, {"reason", "hallmark-apiserver does not enforce RBAC"}};
     result.body = Dump(ServeJson(info, obj));
     return result;
   }
@@ -679,10 +678,10 @@ class ApiEngine::Impl {
     std::string want_rv = StringAt(next, {"metadata", "resourceVersion"});
     if (want_rv.empty()) {
       if (mode == UpdateMode::kPut && !info.builtin) {
-        return ToStatus(ApiError::Invalid(
-            info.group, info.resource, name,
-            {FieldError::Invalid("metadata.resourceVersion", "0x0",
-                                 "must be specified for an update")}));
+        return ToStatus(
+            ApiError::Invalid(info.group, info.resource, name,
+                              {FieldError::Invalid("metadata.resourceVersion", "0x0",
+                                                   "must be specified for an update")}));
       }
     } else {
       uint64_t rv;
@@ -713,8 +712,8 @@ class ApiEngine::Impl {
       }
     }
     if (mode == UpdateMode::kPut || subresource != "status") {
-      HM_RETURN_IF_ERROR(NormalizeBody(reg, info, &next, options, mode == UpdateMode::kPatch,
-                                        &result.warnings));
+      HM_RETURN_IF_ERROR(
+          NormalizeBody(reg, info, &next, options, mode == UpdateMode::kPatch, &result.warnings));
     }
     ApplyKindDefaults(info, &next);
     // System fields (rest.BeforeUpdate).
@@ -777,9 +776,8 @@ class ApiEngine::Impl {
     bool deleting = Member(old_meta, "deletionTimestamp") != nullptr;
     bool finalized = deleting && StringList(Member(*m, "finalizers")).empty();
     if (next == cur && !finalized) {
-      result.body = Serve(info, *store_->Get(info.StorageKey(),
-                                             ObjectKey(info.namespaced, ns, name)),
-                          false);
+      result.body =
+          Serve(info, *store_->Get(info.StorageKey(), ObjectKey(info.namespaced, ns, name)), false);
       return result;
     }
     if (options.dry_run) {
@@ -825,8 +823,7 @@ class ApiEngine::Impl {
       HM_ASSIGN_OR_RETURN(json cur, ParseStored(*cur_ref));
       if (info.builtin && info.group.empty() && info.resource == "namespaces" &&
           (name == "default" || name == "kube-system" || name == "kube-public")) {
-        return ToStatus(
-            ApiError::Forbidden(info.gr(), name, "this namespace may not be deleted"));
+        return ToStatus(ApiError::Forbidden(info.gr(), name, "this namespace may not be deleted"));
       }
       const json* pre = Member(delete_options, "preconditions");
       if (pre != nullptr && pre->is_object()) {
@@ -834,10 +831,10 @@ class ApiEngine::Impl {
         std::string rv = StringAt(*pre, {"resourceVersion"});
         std::string have_uid = StringAt(cur, {"metadata", "uid"});
         if (!uid.empty() && uid != have_uid) {
-          return ToStatus(ApiError::Conflict(
-              info.gr(), name,
-              absl::StrCat("Precondition failed: UID in precondition: ", uid,
-                           ", UID in object meta: ", have_uid)));
+          return ToStatus(
+              ApiError::Conflict(info.gr(), name,
+                                 absl::StrCat("Precondition failed: UID in precondition: ", uid,
+                                              ", UID in object meta: ", have_uid)));
         }
         if (!rv.empty() && rv != absl::StrCat(cur_ref->rv)) {
           return ToStatus(ApiError::Conflict(
@@ -858,8 +855,9 @@ class ApiEngine::Impl {
       }
       WriteResult result;
       bool is_namespace = info.builtin && info.group.empty() && info.resource == "namespaces";
-      bool has_finalizers = !StringList(Path(cur, {"metadata", "finalizers"})).empty() ||
-                            (is_namespace && !StringList(Path(cur, {"spec", "finalizers"})).empty());
+      bool has_finalizers =
+          !StringList(Path(cur, {"metadata", "finalizers"})).empty() ||
+          (is_namespace && !StringList(Path(cur, {"spec", "finalizers"})).empty());
       if (has_finalizers) {
         if (Path(cur, {"metadata", "deletionTimestamp"}) != nullptr) {
           result.body = Serve(info, *cur_ref, false);
@@ -904,8 +902,8 @@ class ApiEngine::Impl {
       std::string propagation = StringAt(delete_options, {"propagationPolicy"});
       AfterRemove(info, cur, propagation == "Orphan");
       bool return_object = !info.builtin || (info.group.empty() && (info.resource == "pods" ||
-                                                                   info.resource == "services" ||
-                                                                   info.resource == "namespaces"));
+                                                                    info.resource == "services" ||
+                                                                    info.resource == "namespaces"));
       if (return_object) {
         result.body = Serve(info, **gone, false);
       } else {
@@ -1071,7 +1069,8 @@ class ApiEngine::Impl {
     absl::StatusOr<json> j = ParseJson(*raw);
     if (!j.ok() || !j->is_object() || StringAt(*j, {"v"}) != "meta.k8s.io/v1") {
       return ToStatus(
-          ApiError::BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
+          ApiError::BadRequest("continue key is not valid: incorrect encoded start resourceVersion "
+                               "(version meta.k8s.io/v1)"));
     }
     ContinueToken t;
     const json* rv = Member(*j, "rv");
@@ -1125,11 +1124,9 @@ class ApiEngine::Impl {
     std::string last_key;
     bool more = false;
     int64_t remaining = 0;
-    auto begin = std::lower_bound(
-        snap->items.begin(), snap->items.end(), std::max(start, prefix),
-        [](const std::pair<std::string, ObjectRef>& a, const std::string& k) {
-          return a.first < k;
-        });
+    auto begin = std::lower_bound(snap->items.begin(), snap->items.end(), std::max(start, prefix),
+                                  [](const std::pair<std::string, ObjectRef>& a,
+                                     const std::string& k) { return a.first < k; });
     for (auto it = begin; it != snap->items.end(); ++it) {
       if (!prefix.empty() && !absl::StartsWith(it->first, prefix)) break;
       const StoredObject& o = *it->second;
@@ -1172,8 +1169,7 @@ class ApiEngine::Impl {
       bool known = r.field == "metadata.name" || (r.field == "metadata.namespace") ||
                    info.field_selectors.count(r.field) > 0;
       if (!known) {
-        return ToStatus(ApiError::BadRequest(
-            absl::StrCat("field label not supported: ", r.field)));
+        return ToStatus(ApiError::BadRequest(absl::StrCat("field label not supported: ", r.field)));
       }
     }
     return s;
@@ -1365,8 +1361,7 @@ absl::StatusOr<WriteResult> ApiEngine::Patch(const ResourceInfo& info, const std
                                              const std::string& name,
                                              const std::string& subresource,
                                              const std::string& content_type,
-                                             const std::string& body,
-                                             const WriteOptions& options) {
+                                             const std::string& body, const WriteOptions& options) {
   return Guarded([&]() -> absl::StatusOr<WriteResult> {
     auto reg = impl_->registry();
     std::string type = MediaType(content_type);
@@ -1413,7 +1408,8 @@ absl::StatusOr<WriteResult> ApiEngine::Patch(const ResourceInfo& info, const std
               return ToStatus(ApiError::WithCode(413, std::string(r.status().message())));
             default: {
               log::Info("json patch does not apply",
-                        {{"resource", info.gr().String()}, {"name", name},
+                        {{"resource", info.gr().String()},
+                         {"name", name},
                          {"error", std::string(r.status().message())}});
               ApiError e = ApiError::WithCode(
                   422, "the server rejected our request due to an error in our request");
@@ -1450,9 +1446,9 @@ absl::StatusOr<WriteResult> ApiEngine::ApplyPatch(const ResourceInfo& info, cons
                                                   const WriteOptions& options) {
   auto reg = impl_->registry();
   if (options.field_manager.empty()) {
-    return ToStatus(ApiError::Invalid(
-        "meta.k8s.io", "PatchOptions", "",
-        {FieldError::Required("fieldManager", "is required for apply patch")}));
+    return ToStatus(
+        ApiError::Invalid("meta.k8s.io", "PatchOptions", "",
+                          {FieldError::Required("fieldManager", "is required for apply patch")}));
   }
   absl::StatusOr<json> applied = ParseYaml(body);
   if (!applied.ok()) return ToStatus(ApiError::BadRequest(std::string(applied.status().message())));
@@ -1480,12 +1476,9 @@ absl::StatusOr<WriteResult> ApiEngine::ApplyPatch(const ResourceInfo& info, cons
   std::string key = ObjectKey(info.namespaced, ns, name);
   for (int attempt = 0; attempt < kMaxUpdateRetries; ++attempt) {
     ObjectRef cur_ref = store_.Get(info.StorageKey(), key);
-    json entry = {{"manager", options.field_manager},
-                  {"operation", "Apply"},
-                  {"apiVersion", info.GroupVersion()},
-                  {"time", impl_->Now()},
-                  {"fieldsType", "FieldsV1"},
-                  {"fieldsV1", FieldsV1(want)}};
+    json entry = {{"manager", options.field_manager},  {"operation", "Apply"},
+                  {"apiVersion", info.GroupVersion()}, {"time", impl_->Now()},
+                  {"fieldsType", "FieldsV1"},          {"fieldsV1", FieldsV1(want)}};
     if (!subresource.empty()) entry["subresource"] = subresource;
     if (cur_ref == nullptr) {
       if (!subresource.empty()) return ToStatus(ApiError::NotFound(info.gr(), name));
@@ -1494,9 +1487,9 @@ absl::StatusOr<WriteResult> ApiEngine::ApplyPatch(const ResourceInfo& info, cons
       if (m == nullptr) return ToStatus(ApiError::BadRequest("metadata must be an object"));
       if (StringAt(*m, {"name"}).empty()) (*m)["name"] = name;
       if (StringAt(*m, {"name"}) != name) {
-        return ToStatus(ApiError::BadRequest(absl::StrCat(
-            "the name of the object (", StringAt(*m, {"name"}),
-            ") does not match the name on the URL (", name, ")")));
+        return ToStatus(ApiError::BadRequest(
+            absl::StrCat("the name of the object (", StringAt(*m, {"name"}),
+                         ") does not match the name on the URL (", name, ")")));
       }
       (*m)["managedFields"] = json::array({entry});
       absl::StatusOr<WriteResult> r = impl_->Create(*reg, info, ns, std::move(obj), options, true);
@@ -1508,7 +1501,8 @@ absl::StatusOr<WriteResult> ApiEngine::ApplyPatch(const ResourceInfo& info, cons
     // Ownership recorded so far.
     std::map<std::string, std::set<std::vector<std::string>>> owners;
     json entries = json::array();
-    if (const json* mf = Path(cur, {"metadata", "managedFields"}); mf != nullptr && mf->is_array()) {
+    if (const json* mf = Path(cur, {"metadata", "managedFields"});
+        mf != nullptr && mf->is_array()) {
       entries = *mf;
     }
     std::set<std::vector<std::string>> mine;
@@ -1567,8 +1561,8 @@ absl::StatusOr<WriteResult> ApiEngine::ApplyPatch(const ResourceInfo& info, cons
           lines.push_back(absl::StrCat("conflicts with ", GoQuote(manager), ":"));
           for (const auto& path : paths) lines.push_back(absl::StrCat("- ", path));
         }
-        e.message = absl::StrCat("Apply failed with ", conflicts.size(), " conflicts: ",
-                                 absl::StrJoin(lines, "\n"));
+        e.message = absl::StrCat("Apply failed with ", conflicts.size(),
+                                 " conflicts: ", absl::StrJoin(lines, "\n"));
       }
       return ToStatus(e);
     }
@@ -1607,8 +1601,7 @@ absl::StatusOr<WriteResult> ApiEngine::ApplyPatch(const ResourceInfo& info, cons
 }
 
 absl::StatusOr<WriteResult> ApiEngine::Delete(const ResourceInfo& info, const std::string& ns,
-                                              const std::string& name,
-                                              const json& delete_options,
+                                              const std::string& name, const json& delete_options,
                                               const WriteOptions& options) {
   return Guarded([&]() { return impl_->DeleteOne(info, ns, name, delete_options, options); });
 }
@@ -1620,8 +1613,7 @@ absl::StatusOr<WriteResult> ApiEngine::DeleteCollection(const ResourceInfo& info
                                                         const WriteOptions& options) {
   return Guarded([&]() -> absl::StatusOr<WriteResult> {
     HM_ASSIGN_OR_RETURN(LabelSelector labels, Impl::ParseLabels(list_options.label_selector));
-    HM_ASSIGN_OR_RETURN(FieldSelector fields,
-                        Impl::ParseFields(info, list_options.field_selector));
+    HM_ASSIGN_OR_RETURN(FieldSelector fields, Impl::ParseFields(info, list_options.field_selector));
     std::string prefix = info.namespaced && !ns.empty() ? ns + "/" : "";
     auto snap = store_.List(info.StorageKey(), prefix);
     std::string items;
@@ -1637,10 +1629,9 @@ absl::StatusOr<WriteResult> ApiEngine::DeleteCollection(const ResourceInfo& info
       items += impl_->Serve(info, *obj, true);
     }
     WriteResult result;
-    result.body = absl::StrCat("{\"apiVersion\":", Dump(info.GroupVersion()), ",\"items\":[",
-                               items, "],\"kind\":", Dump(info.list_kind),
-                               ",\"metadata\":{\"resourceVersion\":\"", store_.Revision(),
-                               "\"}}");
+    result.body = absl::StrCat("{\"apiVersion\":", Dump(info.GroupVersion()), ",\"items\":[", items,
+                               "],\"kind\":", Dump(info.list_kind),
+                               ",\"metadata\":{\"resourceVersion\":\"", store_.Revision(), "\"}}");
     return result;
   });
 }
@@ -1668,9 +1659,9 @@ absl::Status ApiEngine::Seed(json object) {
                 Path(object, {"status", "podName"}) != nullptr ||
                 Path(object, {"status", "steps"}) != nullptr;
       if (pr == tr) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "seed object ", StringAt(object, {"metadata", "name"}),
-            " has no kind and is not recognisably a PipelineRun or a TaskRun"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("seed object ", StringAt(object, {"metadata", "name"}),
+                         " has no kind and is not recognisably a PipelineRun or a TaskRun"));
       }
       kind = pr ? "PipelineRun" : "TaskRun";
       if (api_version.empty()) api_version = "tekton.dev/v1";
@@ -1790,8 +1781,8 @@ absl::Status ApiEngine::Load(const std::string& data) {
       auto reg = impl_->registry();
       const ResourceInfo* info = reg->FindKind(group, version, StringAt(*o, {"kind"}));
       if (info == nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "data file holds an object of unknown kind ", api_version, "/", StringAt(*o, {"kind"})));
+        return absl::InvalidArgumentError(absl::StrCat("data file holds an object of unknown kind ",
+                                                       api_version, "/", StringAt(*o, {"kind"})));
       }
       uint64_t rv = 0;
       absl::SimpleAtoi(StringAt(*o, {"metadata", "resourceVersion"}), &rv);

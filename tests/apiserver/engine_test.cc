@@ -182,8 +182,8 @@ TEST_F(EngineTest, GenerateNameAndConflicts) {
   EXPECT_EQ(missing_ns.code, 404);
   EXPECT_EQ(missing_ns.message, "namespaces \"nope\" not found");
 
-  ApiError no_name = Error(engine_->Create(Runs(), "default", {{"metadata", json::object()}},
-                                           WriteOptions{}));
+  ApiError no_name =
+      Error(engine_->Create(Runs(), "default", {{"metadata", json::object()}}, WriteOptions{}));
   EXPECT_EQ(no_name.code, 422);
   EXPECT_EQ(no_name.message,
             "PipelineRun.tekton.dev \"\" is invalid: metadata.name: Required value: name or "
@@ -254,15 +254,15 @@ TEST_F(EngineTest, PatchFormats) {
           {"op":"add","path":"/metadata/labels","value":{"x":"y"}}])");
   EXPECT_EQ(patched["metadata"]["labels"]["x"], "y");
 
-  ApiError failed = Error(engine_->Patch(
-      Runs(), "default", "pr", "", "application/json-patch+json",
-      R"([{"op":"test","path":"/metadata/labels/x","value":"z"}])", {}));
+  ApiError failed =
+      Error(engine_->Patch(Runs(), "default", "pr", "", "application/json-patch+json",
+                           R"([{"op":"test","path":"/metadata/labels/x","value":"z"}])", {}));
   EXPECT_EQ(failed.code, 422);
   EXPECT_EQ(failed.reason, "Invalid");
   EXPECT_EQ(failed.message, "the server rejected our request due to an error in our request");
 
-  ApiError unparsable = Error(engine_->Patch(Runs(), "default", "pr", "",
-                                             "application/json-patch+json", "[{", {}));
+  ApiError unparsable =
+      Error(engine_->Patch(Runs(), "default", "pr", "", "application/json-patch+json", "[{", {}));
   EXPECT_EQ(unparsable.code, 400);
 
   ApiError strategic = Error(engine_->Patch(Runs(), "default", "pr", "",
@@ -279,8 +279,9 @@ TEST_F(EngineTest, PatchFormats) {
   MustCreate(deployments, "default", json::parse(R"({"metadata":{"name":"d"},"spec":{
       "selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},
       "spec":{"containers":[{"name":"c1","image":"one"},{"name":"c2","image":"two"}]}}}})"));
-  json d = MustPatch(deployments, "default", "d", "application/strategic-merge-patch+json",
-                     R"({"spec":{"template":{"spec":{"containers":[{"name":"c2","image":"new"}]}}}})");
+  json d =
+      MustPatch(deployments, "default", "d", "application/strategic-merge-patch+json",
+                R"({"spec":{"template":{"spec":{"containers":[{"name":"c2","image":"new"}]}}}})");
   EXPECT_EQ(d["spec"]["template"]["spec"]["containers"].size(), 2u);
   EXPECT_EQ(d["spec"]["template"]["spec"]["containers"][1]["image"], "new");
 }
@@ -330,9 +331,9 @@ TEST_F(EngineTest, AnnotationSizeLimit) {
   // key "k" + value: exactly 262144 bytes is allowed.
   std::string value(262143, 'v');
   json ok = {{"metadata", {{"annotations", {{"k", value}}}}}};
-  EXPECT_THAT(engine_->Patch(Runs(), "default", "pr", "", "application/merge-patch+json",
-                             Dump(ok), {}),
-              IsOk());
+  EXPECT_THAT(
+      engine_->Patch(Runs(), "default", "pr", "", "application/merge-patch+json", Dump(ok), {}),
+      IsOk());
   json too_big = {{"metadata", {{"annotations", {{"k", value}, {"j", "x"}}}}}};
   ApiError e = Error(engine_->Patch(Runs(), "default", "pr", "", "application/merge-patch+json",
                                     Dump(too_big), {}));
@@ -344,9 +345,9 @@ TEST_F(EngineTest, AnnotationSizeLimit) {
   ASSERT_EQ(e.causes.size(), 1u);
   EXPECT_EQ(e.causes[0].type, "FieldValueTooLong");
   EXPECT_EQ(e.causes[0].field, "metadata.annotations");
-  ApiError bad_key = Error(engine_->Patch(Runs(), "default", "pr", "",
-                                          "application/merge-patch+json",
-                                          R"({"metadata":{"annotations":{"a/b/c":"x"}}})", {}));
+  ApiError bad_key =
+      Error(engine_->Patch(Runs(), "default", "pr", "", "application/merge-patch+json",
+                           R"({"metadata":{"annotations":{"a/b/c":"x"}}})", {}));
   EXPECT_EQ(bad_key.code, 422);
   EXPECT_THAT(bad_key.message, HasSubstr("metadata.annotations: Invalid value: \"a/b/c\""));
 }
@@ -383,8 +384,8 @@ TEST_F(EngineTest, FinalizersDeferDeletion) {
 
 TEST_F(EngineTest, DeleteReturnsObjectOrStatusAndChecksPreconditions) {
   json run = MustCreate(Runs(), "default", Run("pr"));
-  ApiError pre = Error(engine_->Delete(Runs(), "default", "pr",
-                                       {{"preconditions", {{"uid", "other"}}}}, {}));
+  ApiError pre =
+      Error(engine_->Delete(Runs(), "default", "pr", {{"preconditions", {{"uid", "other"}}}}, {}));
   EXPECT_EQ(pre.code, 409);
   EXPECT_THAT(pre.message, HasSubstr("Precondition failed: UID in precondition: other"));
   absl::StatusOr<WriteResult> del = engine_->Delete(Runs(), "default", "pr", json::object(), {});
@@ -392,7 +393,8 @@ TEST_F(EngineTest, DeleteReturnsObjectOrStatusAndChecksPreconditions) {
   EXPECT_EQ(json::parse(del->body)["metadata"]["uid"], run["metadata"]["uid"]);
 
   MustCreate(ConfigMaps(), "default", {{"metadata", {{"name", "cm"}}}});
-  absl::StatusOr<WriteResult> cm = engine_->Delete(ConfigMaps(), "default", "cm", json::object(), {});
+  absl::StatusOr<WriteResult> cm =
+      engine_->Delete(ConfigMaps(), "default", "cm", json::object(), {});
   ASSERT_THAT(cm, IsOk());
   json status = json::parse(cm->body);
   EXPECT_EQ(status["kind"], "Status");
@@ -407,7 +409,8 @@ TEST_F(EngineTest, WatchResumesFromAResourceVersion) {
   MustCreate(Runs(), "default", Run("b"));
   MustCreate(Namespaces(), "", {{"metadata", {{"name", "other"}}}});
   MustCreate(Runs(), "other", Run("c"));
-  MustPatch(Runs(), "default", "a", "application/merge-patch+json", R"({"metadata":{"labels":{"x":"y"}}})");
+  MustPatch(Runs(), "default", "a", "application/merge-patch+json",
+            R"({"metadata":{"labels":{"x":"y"}}})");
   MustCreate(ConfigMaps(), "default", {{"metadata", {{"name", "unrelated"}}}});
   ASSERT_THAT(engine_->Delete(Runs(), "default", "b", json::object(), {}), IsOk());
 
@@ -463,14 +466,14 @@ TEST_F(EngineTest, CompactionGivesExpiredInBothShapes) {
   std::vector<json> events = Drain(w->get(), absl::Milliseconds(200), &finished);
   EXPECT_TRUE(finished);
   ASSERT_THAT(Types(events), ElementsAre("ERROR"));
-  json expected_status = {{"kind", "Status"},
-                          {"apiVersion", "v1"},
-                          {"metadata", json::object()},
-                          {"status", "Failure"},
-                          {"message", absl::StrCat("too old resource version: ", old_rv, " (",
-                                                   floor, ")")},
-                          {"reason", "Expired"},
-                          {"code", 410}};
+  json expected_status = {
+      {"kind", "Status"},
+      {"apiVersion", "v1"},
+      {"metadata", json::object()},
+      {"status", "Failure"},
+      {"message", absl::StrCat("too old resource version: ", old_rv, " (", floor, ")")},
+      {"reason", "Expired"},
+      {"code", 410}};
   EXPECT_EQ(events[0]["object"], expected_status);
 
   // The knob for clients that must see an HTTP 410.
@@ -510,7 +513,8 @@ TEST_F(EngineTest, WatchBookmarksAndTimeout) {
     EXPECT_EQ(e["type"], "BOOKMARK");
     EXPECT_EQ(e["object"], json::parse(absl::StrCat(
                                R"({"kind":"PipelineRun","apiVersion":"tekton.dev/v1",
-                                   "metadata":{"resourceVersion":")", rv, R"("}})")));
+                                   "metadata":{"resourceVersion":")",
+                               rv, R"("}})")));
   }
 }
 
@@ -546,8 +550,7 @@ TEST_F(EngineTest, PagedListsServeOneSnapshot) {
   std::vector<std::string> names;
   for (const auto& item : page1["items"]) names.push_back(item["metadata"]["name"]);
   while (!token.empty()) {
-    absl::StatusOr<std::string> next =
-        engine_->List(Runs(), "default", ListWith(2, token));
+    absl::StatusOr<std::string> next = engine_->List(Runs(), "default", ListWith(2, token));
     ASSERT_THAT(next, IsOk());
     json page = json::parse(*next);
     EXPECT_EQ(page["metadata"]["resourceVersion"], rv);
@@ -606,21 +609,26 @@ TEST_F(EngineTest, NamespaceTermination) {
   ASSERT_THAT(del, IsOk());
   EXPECT_EQ(json::parse(del->body)["status"]["phase"], "Terminating");
   EXPECT_EQ(Error(engine_->Get(ConfigMaps(), "team", "cm")).code, 404);
-  ApiError forbidden = Error(engine_->Create(ConfigMaps(), "team", {{"metadata", {{"name", "n"}}}}, {}));
+  ApiError forbidden =
+      Error(engine_->Create(ConfigMaps(), "team", {{"metadata", {{"name", "n"}}}}, {}));
   EXPECT_EQ(forbidden.code, 403);
   EXPECT_EQ(forbidden.message,
             "configmaps \"n\" is forbidden: unable to create new content in namespace team "
             "because it is being terminated");
   // The held object is the last thing in the namespace; releasing it finishes the namespace.
-  MustPatch(Runs(), "team", "held", "application/merge-patch+json", R"({"metadata":{"finalizers":null}})");
+  MustPatch(Runs(), "team", "held", "application/merge-patch+json",
+            R"({"metadata":{"finalizers":null}})");
   EXPECT_EQ(Error(engine_->Get(Namespaces(), "", "team")).code, 404);
   EXPECT_EQ(Error(engine_->Delete(Namespaces(), "", "default", json::object(), {})).code, 403);
 }
 
 TEST_F(EngineTest, GarbageCollectsOwnedObjects) {
   json owner = MustCreate(Runs(), "default", Run("owner"));
-  json ref = {{"apiVersion", "tekton.dev/v1"}, {"kind", "PipelineRun"},
-              {"name", "owner"}, {"uid", owner["metadata"]["uid"]}, {"controller", true}};
+  json ref = {{"apiVersion", "tekton.dev/v1"},
+              {"kind", "PipelineRun"},
+              {"name", "owner"},
+              {"uid", owner["metadata"]["uid"]},
+              {"controller", true}};
   const ResourceInfo& taskruns = Res("tekton.dev", "v1", "taskruns");
   MustCreate(taskruns, "default",
              {{"metadata", {{"name", "child"}, {"ownerReferences", json::array({ref})}}},
@@ -631,8 +639,7 @@ TEST_F(EngineTest, GarbageCollectsOwnedObjects) {
 
 TEST_F(EngineTest, FieldValidation) {
   json cm = {{"metadata", {{"name", "cm"}}}, {"dataa", {{"a", "b"}}}};
-  ApiError strict = Error(engine_->Create(ConfigMaps(), "default", cm,
-                                          Validation("Strict")));
+  ApiError strict = Error(engine_->Create(ConfigMaps(), "default", cm, Validation("Strict")));
   EXPECT_EQ(strict.code, 400);
   EXPECT_EQ(strict.message,
             "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding "
@@ -641,9 +648,9 @@ TEST_F(EngineTest, FieldValidation) {
   ASSERT_THAT(warn, IsOk());
   EXPECT_THAT(warn->warnings, ElementsAre("299 - \"unknown field \\\"dataa\\\"\""));
   EXPECT_FALSE(json::parse(warn->body).contains("dataa"));
-  ApiError typed = Error(engine_->Create(
-      Res("apps", "v1", "deployments"), "default",
-      json::parse(R"({"metadata":{"name":"d"},"spec":{"replicas":"3"}})"), {}));
+  ApiError typed = Error(
+      engine_->Create(Res("apps", "v1", "deployments"), "default",
+                      json::parse(R"({"metadata":{"name":"d"},"spec":{"replicas":"3"}})"), {}));
   EXPECT_EQ(typed.code, 400);
   EXPECT_EQ(typed.message,
             "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot "
@@ -662,7 +669,8 @@ TEST_F(EngineTest, CustomResourceDefinitionsAreServedAndValidated) {
   EXPECT_EQ(created["status"]["conditions"][1]["type"], "Established");
   const ResourceInfo* widgets = engine_->registry()->Find("example.com", "v1", "widgets");
   ASSERT_NE(widgets, nullptr);
-  json w = MustCreate(*widgets, "default", {{"metadata", {{"name", "w"}}}, {"spec", json::object()}});
+  json w =
+      MustCreate(*widgets, "default", {{"metadata", {{"name", "w"}}}, {"spec", json::object()}});
   EXPECT_EQ(w["spec"]["size"], 1);
   ApiError strict = Error(engine_->Create(
       *widgets, "default", {{"metadata", {{"name", "w2"}}}, {"spec", {{"colour", "red"}}}},
@@ -690,8 +698,8 @@ TEST_F(EngineTest, CustomResourceDefinitionsAreServedAndValidated) {
 TEST_F(EngineTest, ServerSideApplyOwnershipAndConflicts) {
   std::string applied = R"({"apiVersion":"tekton.dev/v1","kind":"PipelineRun",
       "metadata":{"name":"pr","namespace":"default","annotations":{"chains.tekton.dev/signed":"true"}}})";
-  ApiError no_manager = Error(engine_->Patch(Runs(), "default", "pr", "",
-                                             "application/apply-patch+yaml", applied, {}));
+  ApiError no_manager = Error(
+      engine_->Patch(Runs(), "default", "pr", "", "application/apply-patch+yaml", applied, {}));
   EXPECT_EQ(no_manager.code, 422);
   EXPECT_EQ(no_manager.message,
             "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is "
@@ -701,12 +709,12 @@ TEST_F(EngineTest, ServerSideApplyOwnershipAndConflicts) {
       engine_->Patch(Runs(), "default", "pr", "", "application/apply-patch+yaml", applied,
                      Manager("tekton-chains-controller"));
   ASSERT_THAT(chains, IsOk());
-  EXPECT_EQ(json::parse(chains->body)["metadata"]["annotations"]["chains.tekton.dev/signed"], "true");
+  EXPECT_EQ(json::parse(chains->body)["metadata"]["annotations"]["chains.tekton.dev/signed"],
+            "true");
   std::string other = R"({"apiVersion":"tekton.dev/v1","kind":"PipelineRun",
       "metadata":{"name":"pr","annotations":{"chains.tekton.dev/signed":"failed"}}})";
-  ApiError conflict = Error(engine_->Patch(Runs(), "default", "pr", "",
-                                           "application/apply-patch+yaml", other,
-                                           Manager("someone-else")));
+  ApiError conflict = Error(engine_->Patch(
+      Runs(), "default", "pr", "", "application/apply-patch+yaml", other, Manager("someone-else")));
   EXPECT_EQ(conflict.code, 409);
   EXPECT_EQ(conflict.message,
             "Apply failed with 1 conflict: conflict with \"tekton-chains-controller\": "
@@ -723,17 +731,17 @@ TEST_F(EngineTest, ServerSideApplyOwnershipAndConflicts) {
 
 TEST_F(EngineTest, SecretsConvertStringData) {
   const ResourceInfo& secrets = Res("", "v1", "secrets");
-  json s = MustCreate(secrets, "default",
-                      {{"metadata", {{"name", "signing-secrets"}}},
-                       {"stringData", {{"cosign.password", "p"}}}});
+  json s = MustCreate(
+      secrets, "default",
+      {{"metadata", {{"name", "signing-secrets"}}}, {"stringData", {{"cosign.password", "p"}}}});
   EXPECT_EQ(s["type"], "Opaque");
   EXPECT_EQ(s["data"]["cosign.password"], "cA==");
   EXPECT_FALSE(s.contains("stringData"));
 }
 
 TEST_F(EngineTest, SeedAddsWhatFixturesLack) {
-  json taskrun = json::parse(::hallmark::testing::ReadFixture(
-      "chains/unit-inputs/slsa-v2alpha4/taskrun1.json"));
+  json taskrun = json::parse(
+      ::hallmark::testing::ReadFixture("chains/unit-inputs/slsa-v2alpha4/taskrun1.json"));
   taskrun["status"]["podName"] = "p";
   ASSERT_THAT(engine_->Seed(taskrun), IsOk());
   // This fixture has no metadata at all: the seed gets a generated name.
@@ -745,8 +753,7 @@ TEST_F(EngineTest, SeedAddsWhatFixturesLack) {
   ASSERT_EQ(prs["items"].size(), 1u);
   pipelinerun["metadata"]["name"] = prs["items"][0]["metadata"]["name"];
   EXPECT_EQ(pipelinerun["metadata"]["name"].get<std::string>().substr(0, 12), "pipelinerun-");
-  json tr = MustGet(Res("tekton.dev", "v1", "taskruns"), "default",
-                    taskrun["metadata"]["name"]);
+  json tr = MustGet(Res("tekton.dev", "v1", "taskruns"), "default", taskrun["metadata"]["name"]);
   EXPECT_EQ(tr["kind"], "TaskRun");
   EXPECT_EQ(tr["apiVersion"], "tekton.dev/v1");
   EXPECT_EQ(tr["metadata"]["uid"], taskrun["metadata"]["uid"]);
@@ -780,13 +787,15 @@ TEST_F(EngineTest, SerializeAndLoadRoundTrip) {
   EXPECT_EQ((*copy)->store()->Revision(), revision);
   auto reg = (*copy)->registry();
   ASSERT_NE(reg->Find("example.com", "v1", "gizmos"), nullptr);
-  EXPECT_EQ(json::parse(*(*copy)->Get(*reg->Find("example.com", "v1", "gizmos"), "", "g"))["spec"]["x"], 1);
+  EXPECT_EQ(
+      json::parse(*(*copy)->Get(*reg->Find("example.com", "v1", "gizmos"), "", "g"))["spec"]["x"],
+      1);
   EXPECT_EQ(*(*copy)->Get(*reg->Find("tekton.dev", "v1", "pipelineruns"), "default", "a"),
             *engine_->Get(Runs(), "default", "a"));
   // Watches from before the restart are expired, like after an etcd restore.
-  EXPECT_THAT((*copy)->Watch(*reg->Find("tekton.dev", "v1", "pipelineruns"), "default",
-                             WatchFrom("1")),
-              IsOk());
+  EXPECT_THAT(
+      (*copy)->Watch(*reg->Find("tekton.dev", "v1", "pipelineruns"), "default", WatchFrom("1")),
+      IsOk());
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ absl::StatusOr<FaultRule> FaultRule::Parse(const json& body) {
       return absl::OkStatus();
     }
     if (!v->is_number_integer()) {
-      return absl::InvalidArgumentError(absl::StrCat("fault rule \"", key, "\" must be an integer"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("fault rule \"", key, "\" must be an integer"));
     }
     *out = v->get<int>();
     return absl::OkStatus();

@@ -118,8 +118,8 @@ absl::Status Add(json& container, const std::string& key, json value) {
   }
   long long idx;
   if (!ParseIndex(key, &idx)) {
-    return OpError(absl::StrCat("value was not a proper array index: '", key, "': ",
-                                AtoiError(key)));
+    return OpError(
+        absl::StrCat("value was not a proper array index: '", key, "': ", AtoiError(key)));
   }
   long long size = static_cast<long long>(container.size()) + 1;
   if (idx >= size) return OpError(InvalidIndex(idx));
@@ -203,8 +203,8 @@ absl::Status ApplyOne(json& doc, const json& op) {
     if (!has_path) return OpError("remove operation failed to decode path: missing value");
     Location loc = FindObject(doc, path);
     if (loc.container == nullptr) {
-      return OpError(absl::StrCat("remove operation does not apply: doc is missing path: \"",
-                                  path, "\": missing value"));
+      return OpError(absl::StrCat("remove operation does not apply: doc is missing path: \"", path,
+                                  "\": missing value"));
     }
     absl::Status s = Remove(*loc.container, loc.key);
     if (!s.ok()) return Wrap(absl::StrCat("error in remove for path: '", path, "'"), s);
@@ -212,8 +212,9 @@ absl::Status ApplyOne(json& doc, const json& op) {
   }
   if (kind == "replace") {
     if (!has_path) {
-      return OpError("replace operation failed to decode path: operation missing path field: "
-                     "missing value");
+      return OpError(
+          "replace operation failed to decode path: operation missing path field: "
+          "missing value");
     }
     if (path.empty()) {
       json value = ValueMember(op);
@@ -238,13 +239,14 @@ absl::Status ApplyOne(json& doc, const json& op) {
   }
   if (kind == "move" || kind == "copy") {
     if (!has_from) {
-      return OpError(absl::StrCat(kind, " operation failed to decode from: operation, missing "
-                                        "from field: missing value"));
+      return OpError(absl::StrCat(kind,
+                                  " operation failed to decode from: operation, missing "
+                                  "from field: missing value"));
     }
     Location src = FindObject(doc, from);
     if (src.container == nullptr) {
-      return OpError(absl::StrCat(kind, " operation does not apply: doc is missing from path: ",
-                                  from, ": missing value"));
+      return OpError(absl::StrCat(
+          kind, " operation does not apply: doc is missing from path: ", from, ": missing value"));
     }
     absl::StatusOr<json*> val = Get(*src.container, src.key);
     if (!val.ok()) {
@@ -253,8 +255,8 @@ absl::Status ApplyOne(json& doc, const json& op) {
                   val.status());
     }
     if (*val == nullptr) {
-      return OpError(absl::StrCat(kind, " operation does not apply: doc is missing from path: ",
-                                  from, ": missing value"));
+      return OpError(absl::StrCat(
+          kind, " operation does not apply: doc is missing from path: ", from, ": missing value"));
     }
     json value = **val;
     if (kind == "move") {
@@ -266,9 +268,9 @@ absl::Status ApplyOne(json& doc, const json& op) {
     }
     Location dst = FindObject(doc, path);
     if (dst.container == nullptr) {
-      return OpError(absl::StrCat(kind,
-                                  " operation does not apply: doc is missing destination path: ",
-                                  path, ": missing value"));
+      return OpError(
+          absl::StrCat(kind, " operation does not apply: doc is missing destination path: ", path,
+                       ": missing value"));
     }
     absl::Status s = Add(*dst.container, dst.key, std::move(value));
     if (!s.ok()) {
@@ -280,8 +282,9 @@ absl::Status ApplyOne(json& doc, const json& op) {
   }
   if (kind == "test") {
     if (!has_path) {
-      return OpError("test operation failed to decode path: operation missing path field: "
-                     "missing value");
+      return OpError(
+          "test operation failed to decode path: operation missing path field: "
+          "missing value");
     }
     json expected = ValueMember(op);
     if (path.empty()) {
@@ -310,21 +313,20 @@ absl::Status ApplyOne(json& doc, const json& op) {
 absl::StatusOr<nlohmann::json> ApplyJsonPatch(const nlohmann::json& doc,
                                               const nlohmann::json& patch) {
   if (!patch.is_array()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "json: cannot unmarshal ", patch.is_object() ? "object" : patch.type_name(),
-        " into Go value of type jsonpatch.Patch"));
+    return absl::InvalidArgumentError(absl::StrCat("json: cannot unmarshal ",
+                                                   patch.is_object() ? "object" : patch.type_name(),
+                                                   " into Go value of type jsonpatch.Patch"));
   }
   for (const auto& op : patch) {
     if (!op.is_object()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("json: cannot unmarshal ", op.type_name(),
-                       " into Go value of type jsonpatch.Operation"));
+      return absl::InvalidArgumentError(absl::StrCat("json: cannot unmarshal ", op.type_name(),
+                                                     " into Go value of type jsonpatch.Operation"));
     }
   }
   if (patch.size() > kMaxJsonPatchOperations) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("The allowed maximum operations in a JSON patch is ",
-                     kMaxJsonPatchOperations, ", got ", patch.size()));
+        absl::StrCat("The allowed maximum operations in a JSON patch is ", kMaxJsonPatchOperations,
+                     ", got ", patch.size()));
   }
   json result = doc;
   for (const auto& op : patch) {

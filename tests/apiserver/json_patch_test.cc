@@ -15,9 +15,9 @@ json J(const char* text) { return json::parse(text); }
 
 // RFC 6902 Appendix A, in order.
 TEST(JsonPatchRfc6902, A1AddObjectMember) {
-  EXPECT_THAT(ApplyJsonPatch(J(R"({"foo":"bar"})"),
-                             J(R"([{"op":"add","path":"/baz","value":"qux"}])")),
-              IsOkAndHolds(J(R"({"baz":"qux","foo":"bar"})")));
+  EXPECT_THAT(
+      ApplyJsonPatch(J(R"({"foo":"bar"})"), J(R"([{"op":"add","path":"/baz","value":"qux"}])")),
+      IsOkAndHolds(J(R"({"baz":"qux","foo":"bar"})")));
 }
 
 TEST(JsonPatchRfc6902, A2AddArrayElement) {
@@ -27,9 +27,9 @@ TEST(JsonPatchRfc6902, A2AddArrayElement) {
 }
 
 TEST(JsonPatchRfc6902, A3RemoveObjectMember) {
-  EXPECT_THAT(ApplyJsonPatch(J(R"({"baz":"qux","foo":"bar"})"),
-                             J(R"([{"op":"remove","path":"/baz"}])")),
-              IsOkAndHolds(J(R"({"foo":"bar"})")));
+  EXPECT_THAT(
+      ApplyJsonPatch(J(R"({"baz":"qux","foo":"bar"})"), J(R"([{"op":"remove","path":"/baz"}])")),
+      IsOkAndHolds(J(R"({"foo":"bar"})")));
 }
 
 TEST(JsonPatchRfc6902, A4RemoveArrayElement) {
@@ -45,10 +45,9 @@ TEST(JsonPatchRfc6902, A5ReplaceValue) {
 }
 
 TEST(JsonPatchRfc6902, A6MoveValue) {
-  EXPECT_THAT(
-      ApplyJsonPatch(J(R"({"foo":{"bar":"baz","waldo":"fred"},"qux":{"corge":"grault"}})"),
-                     J(R"([{"op":"move","from":"/foo/waldo","path":"/qux/thud"}])")),
-      IsOkAndHolds(J(R"({"foo":{"bar":"baz"},"qux":{"corge":"grault","thud":"fred"}})")));
+  EXPECT_THAT(ApplyJsonPatch(J(R"({"foo":{"bar":"baz","waldo":"fred"},"qux":{"corge":"grault"}})"),
+                             J(R"([{"op":"move","from":"/foo/waldo","path":"/qux/thud"}])")),
+              IsOkAndHolds(J(R"({"foo":{"bar":"baz"},"qux":{"corge":"grault","thud":"fred"}})")));
 }
 
 TEST(JsonPatchRfc6902, A7MoveArrayElement) {
@@ -65,10 +64,9 @@ TEST(JsonPatchRfc6902, A8TestSuccess) {
 }
 
 TEST(JsonPatchRfc6902, A9TestFailureIsAnError) {
-  EXPECT_THAT(ApplyJsonPatch(J(R"({"baz":"qux"})"),
-                             J(R"([{"op":"test","path":"/baz","value":"bar"}])")),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "testing value /baz failed: test failed"));
+  EXPECT_THAT(
+      ApplyJsonPatch(J(R"({"baz":"qux"})"), J(R"([{"op":"test","path":"/baz","value":"bar"}])")),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "testing value /baz failed: test failed"));
 }
 
 TEST(JsonPatchRfc6902, A10AddNestedMember) {
@@ -84,23 +82,23 @@ TEST(JsonPatchRfc6902, A11IgnoresUnrecognizedMembers) {
 }
 
 TEST(JsonPatchRfc6902, A12AddToNonexistentTargetFails) {
-  EXPECT_THAT(ApplyJsonPatch(J(R"({"foo":"bar"})"),
-                             J(R"([{"op":"add","path":"/baz/bat","value":"qux"}])")),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "add operation does not apply: doc is missing path: \"/baz/bat\": "
-                       "missing value"));
+  EXPECT_THAT(
+      ApplyJsonPatch(J(R"({"foo":"bar"})"), J(R"([{"op":"add","path":"/baz/bat","value":"qux"}])")),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               "add operation does not apply: doc is missing path: \"/baz/bat\": "
+               "missing value"));
 }
 
 TEST(JsonPatchRfc6902, A14TildeEscapeOrdering) {
-  EXPECT_THAT(ApplyJsonPatch(J(R"({"/":9,"~1":10})"),
-                             J(R"([{"op":"test","path":"/~01","value":10}])")),
-              IsOkAndHolds(J(R"({"/":9,"~1":10})")));
+  EXPECT_THAT(
+      ApplyJsonPatch(J(R"({"/":9,"~1":10})"), J(R"([{"op":"test","path":"/~01","value":10}])")),
+      IsOkAndHolds(J(R"({"/":9,"~1":10})")));
 }
 
 TEST(JsonPatchRfc6902, A15ComparingStringsAndNumbersFails) {
-  EXPECT_THAT(ApplyJsonPatch(J(R"({"/":9,"~1":10})"),
-                             J(R"([{"op":"test","path":"/~01","value":"10"}])")),
-              StatusIs(absl::StatusCode::kFailedPrecondition, "testing value /~01 failed: test failed"));
+  EXPECT_THAT(
+      ApplyJsonPatch(J(R"({"/":9,"~1":10})"), J(R"([{"op":"test","path":"/~01","value":"10"}])")),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "testing value /~01 failed: test failed"));
 }
 
 TEST(JsonPatchRfc6902, A16AddArrayValue) {
@@ -111,20 +109,21 @@ TEST(JsonPatchRfc6902, A16AddArrayValue) {
 
 TEST(JsonPatch, AnnotationKeyWithSlashIsEscaped) {
   json doc = J(R"({"metadata":{"annotations":{}}})");
-  std::string path =
-      "/metadata/annotations/" + EscapeJsonPointerToken("chains.tekton.dev/signed");
+  std::string path = "/metadata/annotations/" + EscapeJsonPointerToken("chains.tekton.dev/signed");
   EXPECT_EQ(path, "/metadata/annotations/chains.tekton.dev~1signed");
   json patch = json::array({{{"op", "add"}, {"path", path}, {"value", "true"}}});
-  EXPECT_THAT(ApplyJsonPatch(doc, patch),
-              IsOkAndHolds(J(R"({"metadata":{"annotations":{"chains.tekton.dev/signed":"true"}}})")));
+  EXPECT_THAT(
+      ApplyJsonPatch(doc, patch),
+      IsOkAndHolds(J(R"({"metadata":{"annotations":{"chains.tekton.dev/signed":"true"}}})")));
 }
 
 TEST(JsonPatch, TestOnResourceVersionGuardsAnUpdate) {
   json doc = J(R"({"metadata":{"resourceVersion":"7"}})");
-  EXPECT_THAT(ApplyJsonPatch(doc, J(R"([{"op":"test","path":"/metadata/resourceVersion","value":"6"},
+  EXPECT_THAT(
+      ApplyJsonPatch(doc, J(R"([{"op":"test","path":"/metadata/resourceVersion","value":"6"},
                                         {"op":"add","path":"/x","value":1}])")),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "testing value /metadata/resourceVersion failed: test failed"));
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               "testing value /metadata/resourceVersion failed: test failed"));
 }
 
 TEST(JsonPatch, FailingOperationLeavesNothingApplied) {
@@ -148,9 +147,10 @@ TEST(JsonPatch, KubeQuirksOfJsonPatchV4) {
 }
 
 TEST(JsonPatch, ArrayIndexErrors) {
-  EXPECT_THAT(ApplyJsonPatch(J(R"({"a":[1]})"), J(R"([{"op":"replace","path":"/a/5","value":0}])")),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "replace operation does not apply: doc is missing key: /a/5: missing value"));
+  EXPECT_THAT(
+      ApplyJsonPatch(J(R"({"a":[1]})"), J(R"([{"op":"replace","path":"/a/5","value":0}])")),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               "replace operation does not apply: doc is missing key: /a/5: missing value"));
   EXPECT_THAT(ApplyJsonPatch(J(R"({"a":[1]})"), J(R"([{"op":"add","path":"/a/x","value":0}])")),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        ::testing::HasSubstr("value was not a proper array index: 'x'")));
@@ -176,8 +176,7 @@ TEST(JsonPatch, MalformedPatchesAreBadRequests) {
   EXPECT_THAT(ApplyJsonPatch(J("{}"), J(R"({"op":"add"})")),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "json: cannot unmarshal object into Go value of type jsonpatch.Patch"));
-  EXPECT_THAT(ApplyJsonPatch(J("{}"), J(R"([1])")),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ApplyJsonPatch(J("{}"), J(R"([1])")), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ApplyJsonPatch(J("{}"), J(R"([{"op":"frobnicate","path":"/a"}])")),
               StatusIs(absl::StatusCode::kFailedPrecondition, "Unexpected kind: frobnicate"));
   EXPECT_THAT(ApplyJsonPatch(J("{}"), J(R"([{"path":"/a"}])")),

@@ -4,9 +4,9 @@
 #include <cstdio>
 
 #include "absl/random/random.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 
 namespace hallmark::tests::apiserver {
 

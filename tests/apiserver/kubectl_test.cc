@@ -45,8 +45,9 @@ class Kubectl {
       : kubeconfig_(std::move(kubeconfig)), home_(std::move(home)) {}
 
   std::vector<std::string> Argv(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv = {kKubectl, "--kubeconfig", kubeconfig_, "--cache-dir",
-                                     home_ + "/cache", "--request-timeout", "30s"};
+    std::vector<std::string> argv = {kKubectl,      "--kubeconfig",   kubeconfig_,
+                                     "--cache-dir", home_ + "/cache", "--request-timeout",
+                                     "30s"};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
@@ -59,7 +60,8 @@ class Kubectl {
     return o;
   }
 
-  CommandResult Run(const std::vector<std::string>& args, const std::string& stdin_data = "") const {
+  CommandResult Run(const std::vector<std::string>& args,
+                    const std::string& stdin_data = "") const {
     CommandOptions o = Options();
     o.stdin_data = stdin_data;
     absl::StatusOr<CommandResult> r = RunCommand(Argv(args), o);
@@ -115,7 +117,8 @@ TEST_F(KubectlTest, TektonRunsLikeOnACluster) {
   // A PipelineRun with generateName goes through `create -f`.
   std::string created = k.Ok(
       {"create", "-f", FixturePath("chains/e2e/inputs/pipelineruns/pipeline-output-image.yaml")});
-  EXPECT_THAT(created, ::testing::MatchesRegex("pipelinerun.tekton.dev/image-pipelinerun[a-z0-9]{5} created\n"));
+  EXPECT_THAT(created, ::testing::MatchesRegex(
+                           "pipelinerun.tekton.dev/image-pipelinerun[a-z0-9]{5} created\n"));
 
   json list = k.Json({"get", "taskruns"});
   ASSERT_EQ(list["items"].size(), 1u);
@@ -124,9 +127,9 @@ TEST_F(KubectlTest, TektonRunsLikeOnACluster) {
   EXPECT_EQ(k.Json({"get", "pr"})["items"].size(), 1u);
 
   const std::string tr = "taskrun.tekton.dev/build-push-run-output-image-test";
-  EXPECT_EQ(k.Ok({"annotate", "tr", "build-push-run-output-image-test",
-                  "chains.tekton.dev/signed=true"}),
-            tr + " annotated\n");
+  EXPECT_EQ(
+      k.Ok({"annotate", "tr", "build-push-run-output-image-test", "chains.tekton.dev/signed=true"}),
+      tr + " annotated\n");
   EXPECT_EQ(k.Ok({"label", "tr", "build-push-run-output-image-test", "team=a"}), tr + " labeled\n");
   // kubectl's default patch type is strategic: custom resources refuse it with kube's text.
   CommandResult strategic = k.Run({"patch", "tr", "build-push-run-output-image-test", "-p",
@@ -140,27 +143,31 @@ TEST_F(KubectlTest, TektonRunsLikeOnACluster) {
   EXPECT_EQ(k.Ok({"patch", "tr", "build-push-run-output-image-test", "--type=merge", "-p",
                   R"({"metadata":{"labels":{"x":"y"}}})"}),
             tr + " patched\n");
-  EXPECT_EQ(k.Ok({"patch", "tr", "build-push-run-output-image-test", "--type=json", "-p",
-                  R"([{"op":"add","path":"/metadata/annotations/chains.tekton.dev~1retries","value":"1"}])"}),
-            tr + " patched\n");
-  CommandResult failed_test = k.Run({"patch", "tr", "build-push-run-output-image-test",
-                                     "--type=json", "-p",
-                                     R"([{"op":"test","path":"/metadata/labels/x","value":"z"}])"});
+  EXPECT_EQ(
+      k.Ok(
+          {"patch", "tr", "build-push-run-output-image-test", "--type=json", "-p",
+           R"([{"op":"add","path":"/metadata/annotations/chains.tekton.dev~1retries","value":"1"}])"}),
+      tr + " patched\n");
+  CommandResult failed_test =
+      k.Run({"patch", "tr", "build-push-run-output-image-test", "--type=json", "-p",
+             R"([{"op":"test","path":"/metadata/labels/x","value":"z"}])"});
   EXPECT_EQ(failed_test.exit_code, 1);
   EXPECT_EQ(failed_test.err,
             "The request is invalid: the server rejected our request due to an error in our "
             "request\n");
   // A completed run is made the way Tekton makes it: status through the subresource.
-  EXPECT_EQ(k.Ok({"patch", "tr", "build-push-run-output-image-test", "--subresource=status",
-                  "--type=merge", "-p",
-                  R"({"status":{"conditions":[{"type":"Succeeded","status":"True","reason":"Succeeded"}],
+  EXPECT_EQ(
+      k.Ok({"patch", "tr", "build-push-run-output-image-test", "--subresource=status",
+            "--type=merge", "-p",
+            R"({"status":{"conditions":[{"type":"Succeeded","status":"True","reason":"Succeeded"}],
                       "results":[{"name":"IMAGE_DIGEST","value":"sha256:05f9"}]}})"}),
-            tr + " patched\n");
+      tr + " patched\n");
   // Table output with the CRD's printer columns, as on a cluster running Tekton.
   std::string table = k.Ok({"get", "tr"});
-  EXPECT_THAT(table, ::testing::StartsWith(
-                         "NAME                               SUCCEEDED   REASON      STARTTIME   "
-                         "COMPLETIONTIME\nbuild-push-run-output-image-test   True        Succeeded"));
+  EXPECT_THAT(table,
+              ::testing::StartsWith(
+                  "NAME                               SUCCEEDED   REASON      STARTTIME   "
+                  "COMPLETIONTIME\nbuild-push-run-output-image-test   True        Succeeded"));
   json run = k.Json({"get", "tr", "build-push-run-output-image-test"});
   EXPECT_EQ(run["metadata"]["annotations"]["chains.tekton.dev/signed"], "true");
   EXPECT_EQ(run["metadata"]["annotations"]["chains.tekton.dev/retries"], "1");
@@ -201,10 +208,10 @@ TEST_F(KubectlTest, ClusterPolicyFromTheGuide) {
 TEST_F(KubectlTest, GetWatchSeesALaterChange) {
   const Kubectl& k = *kubectl_;
   k.Ok({"create", "configmap", "watched", "--from-literal=step=1"});
-  auto watcher = BackgroundProcess::Start(
-      k.Argv({"get", "configmap", "watched", "-w", "-o",
-              "jsonpath={.metadata.name}={.data.step}{\"\\n\"}"}),
-      dir_ + "/watch.log", k.Options());
+  auto watcher =
+      BackgroundProcess::Start(k.Argv({"get", "configmap", "watched", "-w", "-o",
+                                       "jsonpath={.metadata.name}={.data.step}{\"\\n\"}"}),
+                               dir_ + "/watch.log", k.Options());
   ASSERT_TRUE(watcher.ok()) << watcher.status();
   ASSERT_OK((*watcher)->WaitForOutput("watched=1", absl::Seconds(20)));
   k.Ok({"patch", "configmap", "watched", "--type=merge", "-p", R"({"data":{"step":"2"}})"});
@@ -217,7 +224,8 @@ TEST_F(KubectlTest, GetWatchSeesALaterChange) {
     json r = json::parse(line);
     if (r.value("verb", "") == "watch" && r["resource"] == "configmaps") {
       watched = true;
-      EXPECT_THAT(r["query"].get<std::string>(), HasSubstr("fieldSelector=metadata.name%3Dwatched"));
+      EXPECT_THAT(r["query"].get<std::string>(),
+                  HasSubstr("fieldSelector=metadata.name%3Dwatched"));
       EXPECT_THAT(r["query"].get<std::string>(), HasSubstr("resourceVersion="));
     }
   }
@@ -255,16 +263,17 @@ TEST_F(KubectlTest, ApplyOfADeployFolderAndStrictValidation) {
   std::string first = k.Ok({"apply", "-f", folder});
   EXPECT_THAT(first, HasSubstr("namespace/tekton-chains created\n"));
   EXPECT_THAT(first, HasSubstr("deployment.apps/tekton-chains-controller created\n"));
-  EXPECT_THAT(first, HasSubstr("clusterrole.rbac.authorization.k8s.io/tekton-chains-controller-cluster-access created\n"));
+  EXPECT_THAT(first, HasSubstr("clusterrole.rbac.authorization.k8s.io/"
+                               "tekton-chains-controller-cluster-access created\n"));
   EXPECT_THAT(first, HasSubstr("service/tekton-chains-metrics created\n"));
   std::string second = k.Ok({"apply", "-f", folder});
   EXPECT_THAT(second, ::testing::Not(HasSubstr("created")));
   EXPECT_THAT(second, ::testing::Not(HasSubstr("configured")));
   // A changed manifest is a strategic merge patch for built-in kinds.
   std::string deployment = ReadFixture("chains/config/100-deployment.yaml");
-  std::string changed = absl::StrReplaceAll(
-      deployment, {{"image: ko://github.com/tektoncd/chains/cmd/controller",
-                    "image: registry.local/hallmark:dev"}});
+  std::string changed =
+      absl::StrReplaceAll(deployment, {{"image: ko://github.com/tektoncd/chains/cmd/controller",
+                                        "image: registry.local/hallmark:dev"}});
   ASSERT_NE(changed, deployment);
   std::string out = k.Ok({"apply", "-f", "-"}, changed);
   EXPECT_THAT(out, HasSubstr("deployment.apps/tekton-chains-controller configured"));
@@ -396,7 +405,8 @@ TEST(KubectlWebhooks, DenialPatchAndFailurePolicy) {
   // The denial Kyverno's mutating webhook gives for the unsigned image (fixture), and the
   // digest-pinning patch it gives for a signed one (fixture).
   json denied = json::parse(ReadFixture("kyverno/admission/response-denied.json"))["response"];
-  json allowed = json::parse(ReadFixture("kyverno/admission/response-allowed-mutated.json"))["response"];
+  json allowed =
+      json::parse(ReadFixture("kyverno/admission/response-allowed-mutated.json"))["response"];
   WebhookServer kyverno(dir + "/kyverno.crt", dir + "/kyverno.key",
                         [&](const json& review) { return Answer(review, denied); });
   WebhookServer mutator(dir + "/mutator.crt", dir + "/mutator.key",
@@ -419,7 +429,8 @@ webhooks:
   failurePolicy: Fail
   timeoutSeconds: 10
   clientConfig:
-    caBundle: )", ca_bundle, R"(
+    caBundle: )",
+                                    ca_bundle, R"(
     service: {name: kyverno-svc, namespace: kyverno, path: /mutate/fail, port: 443}
   objectSelector: {matchLabels: {run: unsigned}}
   rules:
@@ -432,8 +443,10 @@ webhooks:
   admissionReviewVersions: [v1]
   sideEffects: None
   clientConfig:
-    caBundle: )", ca_bundle, R"(
-    url: https://127.0.0.1:)", mutator.port(), R"(/mutate
+    caBundle: )",
+                                    ca_bundle, R"(
+    url: https://127.0.0.1:)",
+                                    mutator.port(), R"(/mutate
   objectSelector: {matchLabels: {run: signed}}
   rules:
   - {apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}
@@ -461,9 +474,9 @@ webhooks:
             "kyverno-resource-mutating-webhook-cfg created\n");
 
   // Denied: exactly what kubectl prints against a cluster running Kyverno.
-  CommandResult unsigned_pod = k.Run({"run", "-n", "policy", "unsigned",
-                                      "--image=registry.example:5000/unsigned:v1", "--",
-                                      "sleep", "3600"});
+  CommandResult unsigned_pod =
+      k.Run({"run", "-n", "policy", "unsigned", "--image=registry.example:5000/unsigned:v1", "--",
+             "sleep", "3600"});
   EXPECT_EQ(unsigned_pod.exit_code, 1);
   EXPECT_EQ(unsigned_pod.err, ReadFixture("kyverno/admission/expected-kubectl-denial.txt"));
   ASSERT_EQ(kyverno.requests().size(), 1u);
@@ -476,7 +489,8 @@ webhooks:
   EXPECT_EQ(request["resource"], json::parse(R"({"group":"","version":"v1","resource":"pods"})"));
   EXPECT_EQ(request["namespace"], "policy");
   EXPECT_EQ(request["name"], "unsigned");
-  EXPECT_EQ(request["object"]["spec"]["containers"][0]["image"], "registry.example:5000/unsigned:v1");
+  EXPECT_EQ(request["object"]["spec"]["containers"][0]["image"],
+            "registry.example:5000/unsigned:v1");
   EXPECT_TRUE(request["oldObject"].is_null());
   EXPECT_EQ(request["userInfo"]["username"], "kubernetes-admin");
   EXPECT_EQ(k.Run({"get", "pod", "-n", "policy", "unsigned"}).exit_code, 1);
@@ -486,9 +500,12 @@ webhooks:
             "pod/signed created\n");
   json pod = k.Json({"get", "pod", "-n", "policy", "signed"});
   EXPECT_EQ(pod["spec"]["containers"][0]["image"],
-            "registry.example:5000/demo:v1@sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00");
-  EXPECT_EQ(pod["metadata"]["annotations"]["kyverno.io/verify-images"],
-            "{\"registry.example:5000/demo@sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00\":\"pass\"}");
+            "registry.example:5000/"
+            "demo:v1@sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00");
+  EXPECT_EQ(
+      pod["metadata"]["annotations"]["kyverno.io/verify-images"],
+      "{\"registry.example:5000/"
+      "demo@sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00\":\"pass\"}");
   EXPECT_EQ(mutator.paths()[0], "/mutate?timeout=10s");
 
   // An unreachable webhook fails closed with kube-apiserver's message, or is skipped (Ignore).

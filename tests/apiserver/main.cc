@@ -18,7 +18,8 @@ using hallmark::SecretData;
 using hallmark::tests::apiserver::ApiServer;
 using hallmark::tests::apiserver::ServerOptions;
 
-constexpr char kDescription[] = R"(hallmark-apiserver: a local Kubernetes API server that kubectl, client-go style
+constexpr char kDescription[] =
+    R"(hallmark-apiserver: a local Kubernetes API server that kubectl, client-go style
 clients and python-kubernetes cannot tell from kube-apiserver for the verbs they use.
 
 It serves /version, discovery, /openapi/v3, the core/v1, apps/v1, batch/v1, rbac, coordination,
@@ -147,7 +148,8 @@ int main(int argc, char** argv) {
 
   auto server = ApiServer::New(std::move(options));
   if (!server.ok()) {
-    std::fprintf(stderr, "hallmark-apiserver: %s\n", std::string(server.status().message()).c_str());
+    std::fprintf(stderr, "hallmark-apiserver: %s\n",
+                 std::string(server.status().message()).c_str());
     return 1;
   }
   absl::Status started = (*server)->Start();

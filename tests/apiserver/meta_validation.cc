@@ -117,12 +117,11 @@ std::vector<FieldError> ValidateObjectMeta(const json& metadata, bool namespaced
     std::string first_controller;
     for (const auto& ref : *owners) {
       std::string api_version = StringAt(ref, {"apiVersion"});
-      std::string version = api_version.substr(api_version.find('/') == std::string::npos
-                                                   ? 0
-                                                   : api_version.find('/') + 1);
+      std::string version = api_version.substr(
+          api_version.find('/') == std::string::npos ? 0 : api_version.find('/') + 1);
       if (version.empty()) {
-        errs.push_back(FieldError::InvalidString("metadata.ownerReferences.apiVersion",
-                                                 api_version, "version must not be empty"));
+        errs.push_back(FieldError::InvalidString("metadata.ownerReferences.apiVersion", api_version,
+                                                 "version must not be empty"));
       }
       if (StringAt(ref, {"kind"}).empty()) {
         errs.push_back(FieldError::InvalidString("metadata.ownerReferences.kind", "",
@@ -133,8 +132,8 @@ std::vector<FieldError> ValidateObjectMeta(const json& metadata, bool namespaced
                                                  "name must not be empty"));
       }
       if (StringAt(ref, {"uid"}).empty()) {
-        errs.push_back(FieldError::InvalidString("metadata.ownerReferences.uid", "",
-                                                 "uid must not be empty"));
+        errs.push_back(
+            FieldError::InvalidString("metadata.ownerReferences.uid", "", "uid must not be empty"));
       }
       const json* controller = Member(ref, "controller");
       if (controller != nullptr && controller->is_boolean() && controller->get<bool>()) {
@@ -180,8 +179,8 @@ std::vector<FieldError> ValidateObjectMetaUpdate(const json& metadata, const jso
     std::string now = StringAt(metadata, {field});
     std::string before = StringAt(old_metadata, {field});
     if (now != before) {
-      errs.push_back(FieldError::InvalidString(absl::StrCat("metadata.", field), now,
-                                               "field is immutable"));
+      errs.push_back(
+          FieldError::InvalidString(absl::StrCat("metadata.", field), now, "field is immutable"));
     }
   }
   // The remaining creation checks (labels, annotations, owner references, finalizer names) apply

@@ -24,7 +24,8 @@ json MetaJson(const wire::ObjectMeta& m) {
   if (!m.resourceversion().empty()) out["resourceVersion"] = m.resourceversion();
   if (m.generation() != 0) out["generation"] = m.generation();
   if (m.has_creationtimestamp() && m.creationtimestamp().seconds() != 0) {
-    out["creationTimestamp"] = FormatRfc3339(absl::FromUnixSeconds(m.creationtimestamp().seconds()));
+    out["creationTimestamp"] =
+        FormatRfc3339(absl::FromUnixSeconds(m.creationtimestamp().seconds()));
   }
   if (!m.labels().empty()) {
     json labels = json::object();
@@ -39,8 +40,8 @@ json MetaJson(const wire::ObjectMeta& m) {
   if (m.ownerreferences_size() > 0) {
     json refs = json::array();
     for (const auto& r : m.ownerreferences()) {
-      json ref = {{"apiVersion", r.apiversion()}, {"kind", r.kind()}, {"name", r.name()},
-                  {"uid", r.uid()}};
+      json ref = {
+          {"apiVersion", r.apiversion()}, {"kind", r.kind()}, {"name", r.name()}, {"uid", r.uid()}};
       if (r.has_controller()) ref["controller"] = r.controller();
       if (r.has_blockownerdeletion()) ref["blockOwnerDeletion"] = r.blockownerdeletion();
       refs.push_back(std::move(ref));
@@ -63,8 +64,7 @@ json StringMapJson(const Map& m, bool base64) {
 }
 
 absl::Status Malformed(absl::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("the protobuf body could not be decoded: ", what));
+  return absl::InvalidArgumentError(absl::StrCat("the protobuf body could not be decoded: ", what));
 }
 
 absl::StatusOr<json> DecodeSelfSubjectAccessReview(const std::string& raw, json out) {
@@ -77,8 +77,12 @@ absl::StatusOr<json> DecodeSelfSubjectAccessReview(const std::string& raw, json 
     json attrs = json::object();
     for (const auto& [key, value] :
          {std::pair<const char*, const std::string*>{"namespace", &a.namespace_()},
-          {"verb", &a.verb()}, {"group", &a.group()}, {"version", &a.version()},
-          {"resource", &a.resource()}, {"subresource", &a.subresource()}, {"name", &a.name()}}) {
+          {"verb", &a.verb()},
+          {"group", &a.group()},
+          {"version", &a.version()},
+          {"resource", &a.resource()},
+          {"subresource", &a.subresource()},
+          {"name", &a.name()}}) {
       if (!value->empty()) attrs[key] = *value;
     }
     spec["resourceAttributes"] = attrs;

@@ -80,7 +80,8 @@ stringData: {cosign.key: k, cosign.password: p}
   int python_requests = 0;
   json requests = json::parse(*log)["requests"];
   for (const auto& req : requests) {
-    if (req["userAgent"].get<std::string>().find("OpenAPI-Generator") == std::string::npos) continue;
+    if (req["userAgent"].get<std::string>().find("OpenAPI-Generator") == std::string::npos)
+      continue;
     ++python_requests;
     EXPECT_NE(req["status"], 401) << req;
   }

@@ -74,7 +74,8 @@ std::string Lower(std::string s) {
   return s;
 }
 
-constexpr char kObjectMetaRef[] = "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+constexpr char kObjectMetaRef[] =
+    "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 // CrdRootSchema: the version's openAPIV3Schema with the object-level members every custom
 // resource has (apiVersion, kind, metadata as ObjectMeta).
@@ -88,8 +89,8 @@ json CrdRootSchema(const json& version, const std::string& group, const std::str
     (*props)["kind"] = {{"type", "string"}};
     (*props)["metadata"] = {{"$ref", kObjectMetaRef}};
   }
-  schema["x-kubernetes-group-version-kind"] = json::array(
-      {{{"group", group}, {"version", StringAt(version, {"name"})}, {"kind", kind}}});
+  schema["x-kubernetes-group-version-kind"] =
+      json::array({{{"group", group}, {"version", StringAt(version, {"name"})}, {"kind", kind}}});
   return schema;
 }
 
@@ -143,8 +144,8 @@ std::vector<FieldError> ValidateCrd(const json& crd) {
     errs.push_back(FieldError::InvalidString("spec.group", group,
                                              absl::StrJoin(IsDns1123Subdomain(group), ",")));
   } else if (!absl::StrContains(group, ".")) {
-    errs.push_back(FieldError::InvalidString("spec.group", group,
-                                             "should be a domain with at least one dot"));
+    errs.push_back(
+        FieldError::InvalidString("spec.group", group, "should be a domain with at least one dot"));
   }
   if (scope != "Cluster" && scope != "Namespaced") {
     errs.push_back(FieldError::NotSupported("spec.scope", scope, {"Cluster", "Namespaced"}));
@@ -153,7 +154,8 @@ std::vector<FieldError> ValidateCrd(const json& crd) {
   if (kind.empty()) errs.push_back(FieldError::Required("spec.names.kind", ""));
   const json* versions = Path(crd, {"spec", "versions"});
   if (versions == nullptr || !versions->is_array() || versions->empty()) {
-    errs.push_back(FieldError::Required("spec.versions", "must have exactly one version marked as storage version"));
+    errs.push_back(FieldError::Required("spec.versions",
+                                        "must have exactly one version marked as storage version"));
     return errs;
   }
   int storage = 0;
@@ -170,7 +172,8 @@ std::vector<FieldError> ValidateCrd(const json& crd) {
     const json* st = Member(v, "storage");
     if (st != nullptr && st->is_boolean() && st->get<bool>()) ++storage;
     if (Path(v, {"schema", "openAPIV3Schema"}) == nullptr) {
-      errs.push_back(FieldError::Required(field + ".schema.openAPIV3Schema", "schemas are required"));
+      errs.push_back(
+          FieldError::Required(field + ".schema.openAPIV3Schema", "schemas are required"));
     }
   }
   if (storage != 1) {
@@ -195,17 +198,16 @@ json CrdStatus(const json& crd, const std::string& now) {
   }
   return {{"acceptedNames", names},
           {"storedVersions", json::array({storage})},
-          {"conditions",
-           json::array({{{"type", "NamesAccepted"},
-                         {"status", "True"},
-                         {"lastTransitionTime", now},
-                         {"reason", "NoConflicts"},
-                         {"message", "no conflicts found"}},
-                        {{"type", "Established"},
-                         {"status", "True"},
-                         {"lastTransitionTime", now},
-                         {"reason", "InitialNamesAccepted"},
-                         {"message", "the initial names have been accepted"}}})}};
+          {"conditions", json::array({{{"type", "NamesAccepted"},
+                                       {"status", "True"},
+                                       {"lastTransitionTime", now},
+                                       {"reason", "NoConflicts"},
+                                       {"message", "no conflicts found"}},
+                                      {{"type", "Established"},
+                                       {"status", "True"},
+                                       {"lastTransitionTime", now},
+                                       {"reason", "InitialNamesAccepted"},
+                                       {"message", "the initial names have been accepted"}}})}};
 }
 
 std::shared_ptr<const Registry> Registry::Build(const std::vector<json>& crds) {
@@ -288,10 +290,9 @@ std::shared_ptr<const Registry> Registry::Build(const std::vector<json>& crds) {
   for (const auto& g : group_order) {
     Group group{g, {}};
     for (const auto& v : versions_by_group[g]) group.versions.push_back(v);
-    std::sort(group.versions.begin(), group.versions.end(),
-              [](const std::string& a, const std::string& b) {
-                return CompareKubeVersions(a, b) < 0;
-              });
+    std::sort(
+        group.versions.begin(), group.versions.end(),
+        [](const std::string& a, const std::string& b) { return CompareKubeVersions(a, b) < 0; });
     reg->groups_.push_back(std::move(group));
   }
   return reg;

@@ -27,14 +27,10 @@ RequestLog::~RequestLog() {
 }
 
 json RequestLog::ToJson(const RequestRecord& r, uint64_t seq) {
-  json j = {{"seq", seq},
-            {"time", r.time},
-            {"method", r.method},
-            {"path", r.path},
-            {"query", r.query},
-            {"userAgent", r.user_agent},
-            {"status", r.status},
-            {"durationMs", r.duration_ms}};
+  json j = {{"seq", seq},         {"time", r.time},
+            {"method", r.method}, {"path", r.path},
+            {"query", r.query},   {"userAgent", r.user_agent},
+            {"status", r.status}, {"durationMs", r.duration_ms}};
   if (!r.verb.empty()) j["verb"] = r.verb;
   if (!r.resource.empty()) {
     j["apiGroup"] = r.api_group;

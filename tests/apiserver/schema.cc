@@ -91,8 +91,8 @@ struct Walker {
 
   void Mismatch(const json& unresolved, const json& resolved, const json& value,
                 const std::string& path, const std::string& struct_name) {
-    std::string expected = Flag(resolved, "x-kubernetes-int-or-string") ? "integer-or-string"
-                                                                        : TypeOf(resolved);
+    std::string expected =
+        Flag(resolved, "x-kubernetes-int-or-string") ? "integer-or-string" : TypeOf(resolved);
     out->type_errors.push_back(TypeMismatch{path, expected, GoType(set, unresolved), struct_name,
                                             GoJsonKind(value), Dump(value)});
   }

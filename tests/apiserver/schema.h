@@ -43,12 +43,12 @@ class SchemaSet {
 };
 
 struct TypeMismatch {
-  std::string path;           // "spec.replicas"
-  std::string expected;       // OpenAPI type: "integer"
-  std::string go_type;        // "int32", for Go-decoder style messages
-  std::string struct_name;    // Go struct holding the field ("DeploymentSpec"), may be empty
-  std::string actual;         // JSON type of the value: "string"
-  std::string value;          // the value, JSON-rendered (for CRD messages)
+  std::string path;         // "spec.replicas"
+  std::string expected;     // OpenAPI type: "integer"
+  std::string go_type;      // "int32", for Go-decoder style messages
+  std::string struct_name;  // Go struct holding the field ("DeploymentSpec"), may be empty
+  std::string actual;       // JSON type of the value: "string"
+  std::string value;        // the value, JSON-rendered (for CRD messages)
 };
 
 struct SchemaViolations {

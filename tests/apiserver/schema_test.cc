@@ -45,7 +45,8 @@ TEST(BuiltinCatalog, PreinstalledCrdsAreValid) {
 
 TEST(Normalize, UnknownFieldsAreReportedAndDropped) {
   const SchemaSet& set = BuiltinSchemas();
-  json d = json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","bogus":1},
+  json d =
+      json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","bogus":1},
     "spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"c","image":"i","foo":"bar",
     "securityContext":{"anything":{"goes":true}}}],"volumes":[{"name":"v","emptyDir":{}}]}}},
     "extra":true})");

@@ -28,8 +28,7 @@ void Flatten(json obj, std::vector<json>* out) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<json>> ParseManifests(absl::string_view text,
-                                                 absl::string_view source) {
+absl::StatusOr<std::vector<json>> ParseManifests(absl::string_view text, absl::string_view source) {
   // JSON is YAML, but a JSON document parses faster and with better messages as JSON.
   absl::StatusOr<std::vector<json>> docs;
   absl::StatusOr<json> as_json = ParseJson(text);

@@ -131,8 +131,8 @@ std::vector<Token> Lex(absl::string_view in) {
       continue;
     }
     size_t j = i;
-    while (j < in.size() && !IsSpecial(in[j]) && in[j] != ' ' && in[j] != '\t' &&
-           in[j] != '\n' && in[j] != '\r') {
+    while (j < in.size() && !IsSpecial(in[j]) && in[j] != ' ' && in[j] != '\t' && in[j] != '\n' &&
+           in[j] != '\r') {
       ++j;
     }
     std::string word(in.substr(i, j - i));
@@ -152,8 +152,9 @@ absl::Status ParseError(absl::string_view found, absl::string_view expected) {
 absl::Status ValidateRequirement(const LabelSelector::Requirement& r) {
   std::vector<std::string> errs = IsQualifiedName(r.key);
   if (!errs.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("unable to parse requirement: key: Invalid value: \"",
-                                                   r.key, "\": ", absl::StrJoin(errs, "; ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unable to parse requirement: key: Invalid value: \"", r.key,
+                     "\": ", absl::StrJoin(errs, "; ")));
   }
   for (size_t i = 0; i < r.values.size(); ++i) {
     if (r.op == LabelSelector::Op::kGreater || r.op == LabelSelector::Op::kLess) {
@@ -167,9 +168,9 @@ absl::Status ValidateRequirement(const LabelSelector::Requirement& r) {
     }
     std::vector<std::string> verrs = IsValidLabelValue(r.values[i]);
     if (!verrs.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unable to parse requirement: values[", i, "][", r.key, "]: Invalid value: \"",
-          r.values[i], "\": ", absl::StrJoin(verrs, "; ")));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unable to parse requirement: values[", i, "][", r.key,
+                       "]: Invalid value: \"", r.values[i], "\": ", absl::StrJoin(verrs, "; ")));
     }
   }
   return absl::OkStatus();
@@ -214,8 +215,7 @@ std::vector<std::string> IsValidLabelValue(absl::string_view value) {
   std::vector<std::string> errs;
   if (value.size() > 63) errs.push_back(MaxLenError(63));
   if (!value.empty() && !MatchesQualifiedName(value)) {
-    errs.push_back(
-        RegexError(kLabelValueErrMsg, kLabelValueFmt, {"MyValue", "my_value", "12345"}));
+    errs.push_back(RegexError(kLabelValueErrMsg, kLabelValueFmt, {"MyValue", "my_value", "12345"}));
   }
   return errs;
 }
@@ -366,7 +366,8 @@ absl::StatusOr<LabelSelector> LabelSelector::FromJson(const nlohmann::json& sele
       } else if (o == "DoesNotExist") {
         r.op = Op::kDoesNotExist;
       } else {
-        return absl::InvalidArgumentError(absl::StrCat("\"", o, "\" is not a valid label selector operator"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("\"", o, "\" is not a valid label selector operator"));
       }
       sel.requirements_.push_back(std::move(r));
     }
@@ -471,8 +472,8 @@ absl::StatusOr<FieldSelector> FieldSelector::Parse(absl::string_view text) {
         value.push_back(n);
         ++i;
       } else if (raw[i] == ',' || raw[i] == '=') {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "invalid field selector: unescaped character: ", std::string(1, raw[i])));
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid field selector: unescaped character: ", std::string(1, raw[i])));
       } else {
         value.push_back(raw[i]);
       }

@@ -46,14 +46,15 @@ TEST(LabelSelector, SetBased) {
   EXPECT_FALSE(Match("n>5", l));
   EXPECT_TRUE(Match("n<6", l));
   EXPECT_TRUE(Match("env in (prod),!other,n>1", l));
-  EXPECT_TRUE(Match("tekton.dev/pipelineTask in (build, test)",
-                    {{"tekton.dev/pipelineTask", "test"}}));
+  EXPECT_TRUE(
+      Match("tekton.dev/pipelineTask in (build, test)", {{"tekton.dev/pipelineTask", "test"}}));
 }
 
 TEST(LabelSelector, Errors) {
   EXPECT_THAT(LabelSelector::Parse("app="), ::hallmark::testing::IsOk());
-  EXPECT_THAT(LabelSelector::Parse("app in prod"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unable to parse requirement")));
+  EXPECT_THAT(
+      LabelSelector::Parse("app in prod"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unable to parse requirement")));
   EXPECT_THAT(LabelSelector::Parse("=x"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(LabelSelector::Parse("a b"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(LabelSelector::Parse("bad key=x"), StatusIs(absl::StatusCode::kInvalidArgument));
@@ -76,8 +77,8 @@ TEST(LabelSelector, FromJson) {
   auto everything = LabelSelector::FromJson(nlohmann::json());
   ASSERT_TRUE(everything.ok());
   EXPECT_TRUE(everything->Matches({}));
-  EXPECT_THAT(LabelSelector::FromJson(nlohmann::json::parse(
-                  R"({"matchExpressions":[{"key":"c","operator":"Near"}]})")),
+  EXPECT_THAT(LabelSelector::FromJson(
+                  nlohmann::json::parse(R"({"matchExpressions":[{"key":"c","operator":"Near"}]})")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("Near")));
 }
 

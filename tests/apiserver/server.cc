@@ -158,7 +158,8 @@ class ApiServer::Impl {
       return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
     }
     if (!options_.client_ca.empty() && cert.empty()) {
-      return absl::InvalidArgumentError("--client-ca needs TLS (--tls-cert/--tls-key or --tls-self-signed)");
+      return absl::InvalidArgumentError(
+          "--client-ca needs TLS (--tls-cert/--tls-key or --tls-self-signed)");
     }
     if (!cert.empty()) {
       absl::Status tls_status;
@@ -234,7 +235,7 @@ class ApiServer::Impl {
 
   std::string url() const {
     std::string host = absl::StrContains(options_.host, ":") ? absl::StrCat("[", options_.host, "]")
-                                                            : options_.host;
+                                                             : options_.host;
     return absl::StrCat(tls_ ? "https://" : "http://", host, ":", port_);
   }
 
@@ -268,7 +269,8 @@ class ApiServer::Impl {
   }
 
   static void SendError(httplib::Response& res, const ApiError& e) {
-    if (e.retry_after_seconds > 0) res.set_header("Retry-After", absl::StrCat(e.retry_after_seconds));
+    if (e.retry_after_seconds > 0)
+      res.set_header("Retry-After", absl::StrCat(e.retry_after_seconds));
     SendJson(res, e.code, Dump(e.ToJson()));
   }
 
@@ -314,7 +316,8 @@ class ApiServer::Impl {
     bool public_path = path == "/version" || path == "/healthz" || path == "/livez" ||
                        path == "/readyz" || absl::StartsWith(path, "/version/");
     ClientCertificate cert = tls_ ? PeerCertificate(req.ssl) : ClientCertificate{};
-    absl::StatusOr<UserInfo> user = auth_->Authenticate(req.get_header_value("Authorization"), cert);
+    absl::StatusOr<UserInfo> user =
+        auth_->Authenticate(req.get_header_value("Authorization"), cert);
     if (!user.ok() && !public_path) {
       SendError(res, ApiError::Unauthorized());
       return;
@@ -506,20 +509,21 @@ class ApiServer::Impl {
         type, ")")));
   }
 
-  absl::StatusOr<WriteOptions> ParseWriteOptions(const httplib::Request& req, const UserInfo& user) {
+  absl::StatusOr<WriteOptions> ParseWriteOptions(const httplib::Request& req,
+                                                 const UserInfo& user) {
     WriteOptions o;
     o.field_manager = Param(req, "fieldManager");
     o.field_validation = Param(req, "fieldValidation");
     if (!o.field_validation.empty() && o.field_validation != "Strict" &&
         o.field_validation != "Warn" && o.field_validation != "Ignore") {
-      return ToStatus(ApiError::BadRequest(absl::StrCat(
-          "fieldValidation: Unsupported value: ", GoQuote(o.field_validation),
-          ": supported values: \"Ignore\", \"Strict\", \"Warn\"")));
+      return ToStatus(ApiError::BadRequest(
+          absl::StrCat("fieldValidation: Unsupported value: ", GoQuote(o.field_validation),
+                       ": supported values: \"Ignore\", \"Strict\", \"Warn\"")));
     }
     std::string dry = Param(req, "dryRun");
     if (!dry.empty() && dry != "All") {
-      return ToStatus(ApiError::BadRequest(absl::StrCat(
-          "dryRun: Unsupported value: ", GoQuote(dry), ": supported values: \"All\"")));
+      return ToStatus(ApiError::BadRequest(absl::StrCat("dryRun: Unsupported value: ", GoQuote(dry),
+                                                        ": supported values: \"All\"")));
     }
     o.dry_run = dry == "All";
     std::string error;
@@ -553,11 +557,13 @@ class ApiServer::Impl {
       lo.resource_version = Param(req, "resourceVersion");
       std::string limit = Param(req, "limit");
       if (!limit.empty() && !absl::SimpleAtoi(limit, &lo.limit)) {
-        return SendError(res, ApiError::BadRequest(absl::StrCat("invalid limit: ", GoQuote(limit))));
+        return SendError(res,
+                         ApiError::BadRequest(absl::StrCat("invalid limit: ", GoQuote(limit))));
       }
       absl::StatusOr<std::string> body = engine_->List(info, t.ns, lo);
       if (!body.ok()) return SendStatus(res, body.status());
-      if (as_table) return SendJson(res, 200, Dump(table.FromList(json::parse(*body), absl::Now())));
+      if (as_table)
+        return SendJson(res, 200, Dump(table.FromList(json::parse(*body), absl::Now())));
       return SendJson(res, 200, *body);
     }
     if (verb == "watch") return StartWatch(req, res, t);
@@ -584,9 +590,8 @@ class ApiServer::Impl {
     }
     if (verb == "patch") {
       if (t.name.empty()) return SendError(res, ApiError::MethodNotSupported(info.gr(), "patch"));
-      absl::StatusOr<WriteResult> r =
-          engine_->Patch(info, t.ns, t.name, t.subresource, req.get_header_value("Content-Type"),
-                         req.body, *wo);
+      absl::StatusOr<WriteResult> r = engine_->Patch(
+          info, t.ns, t.name, t.subresource, req.get_header_value("Content-Type"), req.body, *wo);
       if (!r.ok()) return SendStatus(res, r.status());
       return SendWrite(res, *r);
     }
@@ -595,11 +600,13 @@ class ApiServer::Impl {
       if (!absl::StripAsciiWhitespace(req.body).empty()) {
         absl::StatusOr<json> body = ParseJson(req.body);
         if (!body.ok() || !body->is_object()) {
-          return SendError(res, ApiError::BadRequest("the DeleteOptions body is not a JSON object"));
+          return SendError(res,
+                           ApiError::BadRequest("the DeleteOptions body is not a JSON object"));
         }
         options = std::move(*body);
       }
-      if (req.has_param("propagationPolicy")) options["propagationPolicy"] = Param(req, "propagationPolicy");
+      if (req.has_param("propagationPolicy"))
+        options["propagationPolicy"] = Param(req, "propagationPolicy");
       if (StringAt(options, {"dryRun"}).empty()) {
         const json* dry = Member(options, "dryRun");
         if (dry != nullptr && dry->is_array() && !dry->empty()) wo->dry_run = true;
@@ -626,7 +633,8 @@ class ApiServer::Impl {
     if (!t.name.empty()) {
       // GET .../NAME?watch=true (deprecated form): a watch of that one object.
       std::string by_name = absl::StrCat("metadata.name=", t.name);
-      wo.field_selector = wo.field_selector.empty() ? by_name : absl::StrCat(wo.field_selector, ",", by_name);
+      wo.field_selector =
+          wo.field_selector.empty() ? by_name : absl::StrCat(wo.field_selector, ",", by_name);
     }
     wo.resource_version = Param(req, "resourceVersion");
     wo.resource_version_match = Param(req, "resourceVersionMatch");
@@ -639,7 +647,8 @@ class ApiServer::Impl {
     if (!timeout.empty()) {
       int64_t seconds;
       if (!absl::SimpleAtoi(timeout, &seconds)) {
-        return SendError(res, ApiError::BadRequest(absl::StrCat("invalid timeoutSeconds: ", GoQuote(timeout))));
+        return SendError(
+            res, ApiError::BadRequest(absl::StrCat("invalid timeoutSeconds: ", GoQuote(timeout))));
       }
       wo.timeout_seconds = seconds;
     }
@@ -755,7 +764,8 @@ class ApiServer::Impl {
       if (!body.ok() || !body->is_object()) return bad("body must be a JSON object");
       WatchSettings s = engine_->watch_settings();
       if (const json* v = Member(*body, "bookmarkIntervalSeconds"); v != nullptr) {
-        if (!v->is_number() || v->get<double>() <= 0) return bad("bookmarkIntervalSeconds must be > 0");
+        if (!v->is_number() || v->get<double>() <= 0)
+          return bad("bookmarkIntervalSeconds must be > 0");
         s.bookmark_interval = absl::Seconds(v->get<double>());
       }
       if (const json* v = Member(*body, "expiredAs"); v != nullptr) {
@@ -765,7 +775,8 @@ class ApiServer::Impl {
         s.expired_as_http = *v == "http";
       }
       if (const json* v = Member(*body, "maxPageSize"); v != nullptr) {
-        if (!v->is_number_integer() || v->get<int64_t>() < 0) return bad("maxPageSize must be >= 0");
+        if (!v->is_number_integer() || v->get<int64_t>() < 0)
+          return bad("maxPageSize must be >= 0");
         s.max_page = v->get<int64_t>();
       }
       engine_->SetWatchSettings(s);

@@ -9,10 +9,10 @@
 //   GET    /__hallmark/state                   revision, compaction floor, counts
 //   POST   /__hallmark/compact[?revision=N]    forget watch history up to N (default: now)
 //   POST   /__hallmark/drop-watches[?abrupt=1] end every watch (abrupt: close the connection)
-//   POST   /__hallmark/faults                  add a fault rule (faults.h); GET lists; DELETE clears
-//   PUT    /__hallmark/tokens                  {"tokens": [...]} replaces the accepted tokens
-//   GET    /__hallmark/requests[?since=SEQ]    the request log; DELETE clears it
-//   PUT    /__hallmark/watch-settings          {"bookmarkIntervalSeconds": 1,
+//   POST   /__hallmark/faults                  add a fault rule (faults.h); GET lists; DELETE
+//   clears PUT    /__hallmark/tokens                  {"tokens": [...]} replaces the accepted
+//   tokens GET    /__hallmark/requests[?since=SEQ]    the request log; DELETE clears it PUT
+//   /__hallmark/watch-settings          {"bookmarkIntervalSeconds": 1,
 //                                               "expiredAs": "event"|"http", "maxPageSize": 0}
 //   POST   /__hallmark/seed                    YAML/JSON objects stored as-is (status kept)
 //
@@ -44,10 +44,10 @@ struct ServerOptions {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_self_signed_dir;
-  std::string client_ca;            // verify client certificates against this CA bundle
-  std::vector<SecretData> tokens;   // accepted bearer tokens
-  std::string data_file;            // persist the store here (loaded at start if present)
-  std::vector<std::string> seeds;   // YAML/JSON files or folders stored at start
+  std::string client_ca;           // verify client certificates against this CA bundle
+  std::vector<SecretData> tokens;  // accepted bearer tokens
+  std::string data_file;           // persist the store here (loaded at start if present)
+  std::vector<std::string> seeds;  // YAML/JSON files or folders stored at start
   std::map<std::string, std::string> webhook_hosts;  // "svc.ns.svc" or "svc.ns" -> "host:port"
   std::string request_log_file;
   int threads = 128;  // connections served at once (each watch holds one)

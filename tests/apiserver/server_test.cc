@@ -108,9 +108,9 @@ TEST_F(ServerTest, DiscoveryAnswersAggregatedAcceptWithLegacyJson) {
   EXPECT_EQ(groups["kind"], "APIGroupList");
   std::vector<std::string> names;
   for (const auto& g : groups["groups"]) names.push_back(g["name"]);
-  EXPECT_THAT(names, ::testing::IsSupersetOf({"apps", "tekton.dev", "kyverno.io",
-                                              "admissionregistration.k8s.io",
-                                              "apiextensions.k8s.io"}));
+  EXPECT_THAT(names,
+              ::testing::IsSupersetOf({"apps", "tekton.dev", "kyverno.io",
+                                       "admissionregistration.k8s.io", "apiextensions.k8s.io"}));
   json api = Body(client_->Get("/api", aggregated));
   EXPECT_EQ(api["versions"], json::array({"v1"}));
   json version = Body(client_->Get("/version?timeout=5s"));
@@ -156,8 +156,8 @@ TEST_F(ServerTest, OpenApiV3AdvertisesFieldValidationForKubectl) {
   EXPECT_TRUE(field_validation);
   json core = Body(client_->Get("/openapi/v3/api/v1"));
   EXPECT_TRUE(core["components"]["schemas"].contains("io.k8s.api.core.v1.ConfigMap"));
-  EXPECT_TRUE(core["components"]["schemas"].contains(
-      "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"));
+  EXPECT_TRUE(
+      core["components"]["schemas"].contains("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"));
 }
 
 TEST_F(ServerTest, CrudOverHttp) {
@@ -168,12 +168,13 @@ TEST_F(ServerTest, CrudOverHttp) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->status, 200);
   EXPECT_EQ(got->get_header_value("Content-Type"), "application/json");
-  auto patched = client_->Patch(absl::StrCat(kRuns, "/pr1"),
-                                R"({"metadata":{"annotations":{"chains.tekton.dev/signed":"true"}}})",
-                                "application/merge-patch+json");
+  auto patched =
+      client_->Patch(absl::StrCat(kRuns, "/pr1"),
+                     R"({"metadata":{"annotations":{"chains.tekton.dev/signed":"true"}}})",
+                     "application/merge-patch+json");
   EXPECT_EQ(Body(patched)["metadata"]["annotations"]["chains.tekton.dev/signed"], "true");
-  auto strategic = client_->Patch(absl::StrCat(kRuns, "/pr1"), "{}",
-                                  "application/strategic-merge-patch+json");
+  auto strategic =
+      client_->Patch(absl::StrCat(kRuns, "/pr1"), "{}", "application/strategic-merge-patch+json");
   ASSERT_TRUE(strategic);
   EXPECT_EQ(strategic->status, 415);
   auto list = client_->Get("/apis/tekton.dev/v1/pipelineruns?limit=500");
@@ -203,8 +204,8 @@ TEST_F(ServerTest, WatchStreamsOneJsonEventPerLine) {
   std::string content_type;
   // python sends watch=True: Go's ParseBool accepts it.
   std::vector<json> events = Watch(
-      absl::StrCat(kRuns, "?watch=True&resourceVersion=", rv, "&allowWatchBookmarks=True"),
-      &status, [](const std::vector<json>& e) { return e.size() >= 2; }, &content_type);
+      absl::StrCat(kRuns, "?watch=True&resourceVersion=", rv, "&allowWatchBookmarks=True"), &status,
+      [](const std::vector<json>& e) { return e.size() >= 2; }, &content_type);
   writer.join();
   EXPECT_EQ(status, 200);
   EXPECT_TRUE(absl::StartsWith(content_type, "application/json")) << content_type;
@@ -217,9 +218,8 @@ TEST_F(ServerTest, WatchStreamsOneJsonEventPerLine) {
 TEST_F(ServerTest, WatchTimeoutEndsTheStreamCleanly) {
   int status = 0;
   absl::Time start = absl::Now();
-  std::vector<json> events =
-      Watch(absl::StrCat(kRuns, "?watch=1&timeoutSeconds=1"), &status,
-            [](const std::vector<json>&) { return false; });
+  std::vector<json> events = Watch(absl::StrCat(kRuns, "?watch=1&timeoutSeconds=1"), &status,
+                                   [](const std::vector<json>&) { return false; });
   EXPECT_EQ(status, 200);
   EXPECT_TRUE(events.empty());
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(900));
@@ -235,8 +235,8 @@ TEST_F(ServerTest, CompactionGivesExpiredInBothShapes) {
   std::string expected = absl::StrCat("too old resource version: ", rv, " (", floor, ")");
 
   int status = 0;
-  std::vector<json> events = Watch(absl::StrCat(kRuns, "?watch=true&resourceVersion=", rv),
-                                   &status, [](const std::vector<json>&) { return false; });
+  std::vector<json> events = Watch(absl::StrCat(kRuns, "?watch=true&resourceVersion=", rv), &status,
+                                   [](const std::vector<json>&) { return false; });
   EXPECT_EQ(status, 200);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["type"], "ERROR");
@@ -244,8 +244,8 @@ TEST_F(ServerTest, CompactionGivesExpiredInBothShapes) {
   EXPECT_EQ(events[0]["object"]["reason"], "Expired");
   EXPECT_EQ(events[0]["object"]["message"], expected);
 
-  json settings = Body(client_->Put("/__hallmark/watch-settings", R"({"expiredAs":"http"})",
-                                    "application/json"));
+  json settings = Body(
+      client_->Put("/__hallmark/watch-settings", R"({"expiredAs":"http"})", "application/json"));
   EXPECT_EQ(settings["expiredAs"], "http");
   auto http410 = client_->Get(absl::StrCat(kRuns, "?watch=true&resourceVersion=", rv));
   ASSERT_TRUE(http410);
@@ -274,7 +274,8 @@ TEST_F(ServerTest, DropWatchesEndsThem) {
   });
   int status = 0;
   absl::Time start = absl::Now();
-  Watch(absl::StrCat(kRuns, "?watch=true"), &status, [](const std::vector<json>&) { return false; });
+  Watch(absl::StrCat(kRuns, "?watch=true"), &status,
+        [](const std::vector<json>&) { return false; });
   dropper.join();
   EXPECT_EQ(status, 200);
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
@@ -347,11 +348,12 @@ TEST_F(ServerTest, ProtobufBodiesOfTypedKubectlCommands) {
   ASSERT_TRUE(created);
   EXPECT_EQ(created->status, 201) << created->body;
   EXPECT_EQ(Body(created)["metadata"]["labels"]["team"], "a");
-  auto junk = client_->Post("/api/v1/namespaces", "k8s\0junk", "application/vnd.kubernetes.protobuf");
+  auto junk =
+      client_->Post("/api/v1/namespaces", "k8s\0junk", "application/vnd.kubernetes.protobuf");
   ASSERT_TRUE(junk);
   EXPECT_EQ(junk->status, 400);
-  auto other = client_->Post("/apis/apps/v1/namespaces/default/deployments", "x",
-                             "application/cbor");
+  auto other =
+      client_->Post("/apis/apps/v1/namespaces/default/deployments", "x", "application/cbor");
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 415);
 }
@@ -388,9 +390,9 @@ TEST(ServerTls, ClientCertificatesFromTheClientCa) {
     ASSERT_TRUE(r.ok()) << r.status();
     ASSERT_EQ(r->exit_code, 0) << r->err;
   };
-  run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-       "-nodes", "-keyout", dir + "/client-ca.key", "-out", dir + "/client-ca.crt", "-days", "1",
-       "-subj", "/CN=client-ca"});
+  run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+       "-keyout", dir + "/client-ca.key", "-out", dir + "/client-ca.crt", "-days", "1", "-subj",
+       "/CN=client-ca"});
   run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
        "-keyout", dir + "/client.key", "-out", dir + "/client.csr", "-subj",
        "/O=system:masters/CN=chains-test"});

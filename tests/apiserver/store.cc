@@ -50,8 +50,8 @@ std::shared_ptr<const Snapshot> Store::List(const std::string& collection,
   return snap;
 }
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> Store::PagedSnapshot(
-    const std::string& collection, uint64_t rv) {
+absl::StatusOr<std::shared_ptr<const Snapshot>> Store::PagedSnapshot(const std::string& collection,
+                                                                     uint64_t rv) {
   if (rv != 0) {
     absl::MutexLock lock(&mu_);
     if (rv >= compacted_) {

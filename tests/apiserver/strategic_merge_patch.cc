@@ -154,13 +154,13 @@ class Patcher {
     }
     for (const auto& e : patch) {
       if (!e.is_object()) {
-        return Bad(absl::StrCat("map: ", Dump(e), " does not contain declared merge key: ",
-                                meta.merge_key));
+        return Bad(absl::StrCat("map: ", Dump(e),
+                                " does not contain declared merge key: ", meta.merge_key));
       }
       const json* key = Member(e, meta.merge_key);
       if (key == nullptr) {
-        return Bad(absl::StrCat("map: ", Dump(e), " does not contain declared merge key: ",
-                                meta.merge_key));
+        return Bad(absl::StrCat("map: ", Dump(e),
+                                " does not contain declared merge key: ", meta.merge_key));
       }
       auto match = std::find_if(result.begin(), result.end(), [&](const json& o) {
         const json* k = Member(o, meta.merge_key);

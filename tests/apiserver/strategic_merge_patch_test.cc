@@ -24,7 +24,8 @@ class StrategicMergePatchTest : public ::testing::Test {
 
 TEST_F(StrategicMergePatchTest, ContainersMergeByName) {
   EXPECT_THAT(
-      Patch(kPod, R"({"spec":{"containers":[{"name":"a","image":"a:1"},{"name":"b","image":"b:1"}]}})",
+      Patch(kPod,
+            R"({"spec":{"containers":[{"name":"a","image":"a:1"},{"name":"b","image":"b:1"}]}})",
             R"({"spec":{"containers":[{"name":"b","image":"b:2"},{"name":"c","image":"c:1"}]}})"),
       IsOkAndHolds(json::parse(R"({"spec":{"containers":[{"name":"a","image":"a:1"},
           {"name":"b","image":"b:2"},{"name":"c","image":"c:1"}]}})")));
@@ -37,10 +38,9 @@ TEST_F(StrategicMergePatchTest, NonMergeListsAreReplaced) {
 }
 
 TEST_F(StrategicMergePatchTest, DeleteDirectiveInMergeList) {
-  EXPECT_THAT(
-      Patch(kPod, R"({"spec":{"containers":[{"name":"a"},{"name":"b"}]}})",
-            R"({"spec":{"containers":[{"name":"a","$patch":"delete"}]}})"),
-      IsOkAndHolds(json::parse(R"({"spec":{"containers":[{"name":"b"}]}})")));
+  EXPECT_THAT(Patch(kPod, R"({"spec":{"containers":[{"name":"a"},{"name":"b"}]}})",
+                    R"({"spec":{"containers":[{"name":"a","$patch":"delete"}]}})"),
+              IsOkAndHolds(json::parse(R"({"spec":{"containers":[{"name":"b"}]}})")));
 }
 
 TEST_F(StrategicMergePatchTest, ReplaceDirectives) {
@@ -65,11 +65,11 @@ TEST_F(StrategicMergePatchTest, RetainKeysDropsTheOtherStrategyFields) {
 }
 
 TEST_F(StrategicMergePatchTest, SetElementOrderAndPrimitiveSets) {
-  EXPECT_THAT(
-      Patch(kPod, R"({"spec":{"containers":[{"name":"a"},{"name":"b"}]}})",
-            R"({"spec":{"$setElementOrder/containers":[{"name":"b"},{"name":"a"}],
+  EXPECT_THAT(Patch(kPod, R"({"spec":{"containers":[{"name":"a"},{"name":"b"}]}})",
+                    R"({"spec":{"$setElementOrder/containers":[{"name":"b"},{"name":"a"}],
                 "containers":[{"name":"a","image":"x"}]}})"),
-      IsOkAndHolds(json::parse(R"({"spec":{"containers":[{"name":"b"},{"name":"a","image":"x"}]}})")));
+              IsOkAndHolds(json::parse(
+                  R"({"spec":{"containers":[{"name":"b"},{"name":"a","image":"x"}]}})")));
   EXPECT_THAT(Patch(kPod, R"({"metadata":{"finalizers":["a","b"]}})",
                     R"({"metadata":{"finalizers":["b","c"]}})"),
               IsOkAndHolds(json::parse(R"({"metadata":{"finalizers":["a","b","c"]}})")));

@@ -83,9 +83,7 @@ bool ParseSteps(absl::string_view path, std::vector<Step>* steps) {
   return true;
 }
 
-std::string Cell(const json& v) {
-  return v.is_string() ? v.get<std::string>() : Dump(v);
-}
+std::string Cell(const json& v) { return v.is_string() ? v.get<std::string>() : Dump(v); }
 
 }  // namespace
 
@@ -146,7 +144,8 @@ const json* JsonPathValue(const json& object, absl::string_view path) {
         case Step::Kind::kIndex:
           if (n->is_array()) {
             int64_t i = step.index < 0 ? static_cast<int64_t>(n->size()) + step.index : step.index;
-            if (i >= 0 && i < static_cast<int64_t>(n->size())) next.push_back(&(*n)[static_cast<size_t>(i)]);
+            if (i >= 0 && i < static_cast<int64_t>(n->size()))
+              next.push_back(&(*n)[static_cast<size_t>(i)]);
           }
           break;
         case Step::Kind::kAll:

@@ -70,7 +70,9 @@ TEST(Table, CustomResourceTableLikeApiextensions) {
   ResourceInfo plain;
   plain.builtin = false;
   TableConverter age(plain);
-  json t2 = age.FromObject(json::parse(R"({"metadata":{"name":"x","creationTimestamp":"2023-11-14T18:13:20Z"}})"), now, true);
+  json t2 = age.FromObject(
+      json::parse(R"({"metadata":{"name":"x","creationTimestamp":"2023-11-14T18:13:20Z"}})"), now,
+      true);
   EXPECT_EQ(t2["columnDefinitions"][1]["name"], "Age");
   EXPECT_EQ(t2["rows"][0]["cells"], json::parse(R"(["x","4h"])"));
 
@@ -80,8 +82,9 @@ TEST(Table, CustomResourceTableLikeApiextensions) {
 }
 
 TEST(Table, AcceptNegotiation) {
-  EXPECT_TRUE(WantsTable("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;"
-                         "v=v1beta1;g=meta.k8s.io,application/json"));
+  EXPECT_TRUE(
+      WantsTable("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;"
+                 "v=v1beta1;g=meta.k8s.io,application/json"));
   EXPECT_TRUE(WantsTable("application/json; as=Table; v=v1beta1; g=meta.k8s.io"));
   EXPECT_FALSE(WantsTable("application/json"));
   EXPECT_FALSE(WantsTable("application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"));

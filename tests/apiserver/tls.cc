@@ -65,9 +65,10 @@ absl::StatusOr<SslPtr<X509>> NewCert(const char* common_name, EVP_PKEY* key, X50
         AddExtension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign"));
     HM_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_subject_key_identifier, "hash"));
   } else {
-    HM_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE"));
     HM_RETURN_IF_ERROR(
-        AddExtension(cert.get(), signer, NID_key_usage, "critical,digitalSignature,keyEncipherment"));
+        AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE"));
+    HM_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_key_usage,
+                                    "critical,digitalSignature,keyEncipherment"));
     HM_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_ext_key_usage, "serverAuth"));
     HM_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_subject_alt_name,
                                     "IP:127.0.0.1,IP:::1,DNS:localhost"));
@@ -102,12 +103,12 @@ absl::StatusOr<TlsFiles> EnsureSelfSignedTls(const std::string& dir) {
   TlsFiles files{dir + "/ca.crt", dir + "/tls.crt", dir + "/tls.key"};
   if (FileExists(files.ca_cert) && FileExists(files.cert) && FileExists(files.key)) return files;
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot create --tls-self-signed directory ", dir, ": ", std::strerror(errno)));
+    return absl::InvalidArgumentError(absl::StrCat("cannot create --tls-self-signed directory ",
+                                                   dir, ": ", std::strerror(errno)));
   }
   HM_ASSIGN_OR_RETURN(SslPtr<EVP_PKEY> ca_key, NewP256Key());
-  HM_ASSIGN_OR_RETURN(SslPtr<X509> ca, NewCert("hallmark-apiserver test CA", ca_key.get(),
-                                               nullptr, ca_key.get(), true));
+  HM_ASSIGN_OR_RETURN(SslPtr<X509> ca, NewCert("hallmark-apiserver test CA", ca_key.get(), nullptr,
+                                               ca_key.get(), true));
   HM_ASSIGN_OR_RETURN(SslPtr<EVP_PKEY> key, NewP256Key());
   HM_ASSIGN_OR_RETURN(SslPtr<X509> cert,
                       NewCert("hallmark-apiserver", key.get(), ca.get(), ca_key.get(), false));

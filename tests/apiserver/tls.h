@@ -30,8 +30,8 @@ absl::StatusOr<TlsFiles> EnsureSelfSignedTls(const std::string& dir);
 // ConfigureServerContext: loads the certificate chain and key into `ctx` (TLS 1.2+, HTTP/1.1
 // only) and, when `client_ca` is not empty, asks for client certificates issued by it.
 // kInvalidArgument naming the file when something cannot be loaded.
-absl::Status ConfigureServerContext(SSL_CTX* ctx, const std::string& cert,
-                                    const std::string& key, const std::string& client_ca);
+absl::Status ConfigureServerContext(SSL_CTX* ctx, const std::string& cert, const std::string& key,
+                                    const std::string& client_ca);
 
 // PeerCertificate: the verified client certificate of a connection (present=false if none).
 ClientCertificate PeerCertificate(const SSL* ssl);

@@ -107,12 +107,14 @@ absl::StatusOr<HttpResult> Post(const std::string& url, const std::string& conne
       return absl::DeadlineExceededError(absl::StrCat(prefix, "context deadline exceeded"));
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
-      return absl::UnavailableError(absl::StrCat(
-          prefix, "tls: failed to verify certificate: x509: certificate signed by unknown "
-                  "authority (", errbuf, ")"));
+      return absl::UnavailableError(
+          absl::StrCat(prefix,
+                       "tls: failed to verify certificate: x509: certificate signed by unknown "
+                       "authority (",
+                       errbuf, ")"));
     case CURLE_COULDNT_RESOLVE_HOST:
-      return absl::UnavailableError(absl::StrCat(prefix, "dial tcp: lookup ", dial_address,
-                                                 ": no such host"));
+      return absl::UnavailableError(
+          absl::StrCat(prefix, "dial tcp: lookup ", dial_address, ": no such host"));
     default:
       return absl::UnavailableError(
           absl::StrCat(prefix, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc)));
@@ -202,11 +204,13 @@ absl::StatusOr<json> WebhookAdmission::Call(const json& webhook, const json& rev
   std::string connect_to, dial;
   if (url.empty()) {
     const json* svc = Path(webhook, {"clientConfig", "service"});
-    if (svc == nullptr) return absl::InvalidArgumentError("clientConfig has neither url nor service");
+    if (svc == nullptr)
+      return absl::InvalidArgumentError("clientConfig has neither url nor service");
     std::string name = StringAt(*svc, {"name"}), ns = StringAt(*svc, {"namespace"});
     std::string path = StringAt(*svc, {"path"});
     int port = 443;
-    if (const json* p = Member(*svc, "port"); p != nullptr && p->is_number_integer()) port = p->get<int>();
+    if (const json* p = Member(*svc, "port"); p != nullptr && p->is_number_integer())
+      port = p->get<int>();
     std::string host = absl::StrCat(name, ".", ns, ".svc");
     url = absl::StrCat("https://", host, ":", port, path.empty() ? "/" : path);
     auto it = service_hosts_.find(host);
@@ -238,16 +242,17 @@ absl::StatusOr<json> WebhookAdmission::Call(const json& webhook, const json& rev
   if (r->code < 200 || r->code > 299) {
     std::string detail = r->body.size() > 512 ? r->body.substr(0, 512) : r->body;
     if (r->code >= 500) {
-      return absl::UnavailableError(absl::StrCat(
-          "an error on the server (", GoQuote(detail), ") has prevented the request from succeeding"));
+      return absl::UnavailableError(absl::StrCat("an error on the server (", GoQuote(detail),
+                                                 ") has prevented the request from succeeding"));
     }
     return absl::UnavailableError(absl::StrCat("the server responded with the status code ",
                                                r->code, " but did not return more information"));
   }
   absl::StatusOr<json> parsed = ParseJson(r->body);
   if (!parsed.ok() || !parsed->is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "received invalid webhook response: ", parsed.ok() ? "not an object" : parsed.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("received invalid webhook response: ",
+                     parsed.ok() ? "not an object" : parsed.status().message()));
   }
   return parsed;
 }
@@ -268,20 +273,20 @@ absl::Status WebhookAdmission::Run(bool mutating, const AdmissionRequest& reques
       std::string name = StringAt(hook, {"name"});
       bool ignore = StringAt(hook, {"failurePolicy"}) == "Ignore";
       std::string uid = NewUid();
-      json req = {{"uid", uid},
-                  {"kind", {{"group", info.group}, {"version", info.version}, {"kind", info.kind}}},
-                  {"resource",
-                   {{"group", info.group}, {"version", info.version}, {"resource", info.resource}}},
-                  {"requestKind",
-                   {{"group", info.group}, {"version", info.version}, {"kind", info.kind}}},
-                  {"requestResource",
-                   {{"group", info.group}, {"version", info.version}, {"resource", info.resource}}},
-                  {"operation", request.operation},
-                  {"userInfo", {{"username", request.user.username}, {"groups", request.user.groups}}},
-                  {"object", object != nullptr ? *object : json()},
-                  {"oldObject", request.old_object != nullptr ? *request.old_object : json()},
-                  {"dryRun", request.dry_run},
-                  {"options", request.options.is_null() ? json() : request.options}};
+      json req = {
+          {"uid", uid},
+          {"kind", {{"group", info.group}, {"version", info.version}, {"kind", info.kind}}},
+          {"resource",
+           {{"group", info.group}, {"version", info.version}, {"resource", info.resource}}},
+          {"requestKind", {{"group", info.group}, {"version", info.version}, {"kind", info.kind}}},
+          {"requestResource",
+           {{"group", info.group}, {"version", info.version}, {"resource", info.resource}}},
+          {"operation", request.operation},
+          {"userInfo", {{"username", request.user.username}, {"groups", request.user.groups}}},
+          {"object", object != nullptr ? *object : json()},
+          {"oldObject", request.old_object != nullptr ? *request.old_object : json()},
+          {"dryRun", request.dry_run},
+          {"options", request.options.is_null() ? json() : request.options}};
       if (!request.subresource.empty()) {
         req["subResource"] = request.subresource;
         req["requestSubResource"] = request.subresource;
@@ -314,18 +319,27 @@ absl::Status WebhookAdmission::Run(bool mutating, const AdmissionRequest& reques
           bool has_patch = !StringAt(*response, {"patch"}).empty();
           bool has_type = Member(*response, "patchType") != nullptr;
           if (!mutating && has_patch) {
-            failure = "received invalid webhook response: validating webhook may not return response.patch";
+            failure =
+                "received invalid webhook response: validating webhook may not return "
+                "response.patch";
           } else if (!mutating && has_type) {
-            failure = "received invalid webhook response: validating webhook may not return response.patchType";
+            failure =
+                "received invalid webhook response: validating webhook may not return "
+                "response.patchType";
           } else if (has_patch && !has_type) {
-            failure = "received invalid webhook response: webhook returned response.patch but not response.patchType";
+            failure =
+                "received invalid webhook response: webhook returned response.patch but not "
+                "response.patchType";
           } else if (!has_patch && has_type) {
-            failure = "received invalid webhook response: webhook returned response.patchType but not response.patch";
+            failure =
+                "received invalid webhook response: webhook returned response.patchType but not "
+                "response.patch";
           }
         }
       }
       if (!failure.empty()) {
-        log::Warn(ignore ? "Failed calling webhook, failing open" : "Failed calling webhook, failing closed",
+        log::Warn(ignore ? "Failed calling webhook, failing open"
+                         : "Failed calling webhook, failing closed",
                   {{"webhook", name}, {"error", failure}});
         if (ignore) continue;
         return ToStatus(CallFailure(name, failure));
@@ -350,7 +364,8 @@ absl::Status WebhookAdmission::Run(bool mutating, const AdmissionRequest& reques
         }
         if (e.code < 400) e.code = 400;
         e.reason = reason;
-        std::string denied = absl::StrCat("admission webhook ", GoQuote(name), " denied the request");
+        std::string denied =
+            absl::StrCat("admission webhook ", GoQuote(name), " denied the request");
         if (!message.empty()) {
           e.message = absl::StrCat(denied, ": ", message);
         } else if (!reason.empty()) {
@@ -363,14 +378,16 @@ absl::Status WebhookAdmission::Run(bool mutating, const AdmissionRequest& reques
       std::string patch64 = StringAt(*response, {"patch"});
       if (mutating && !patch64.empty() && object != nullptr) {
         if (StringAt(*response, {"patchType"}) != "JSONPatch") {
-          return ToStatus(CallFailure(name, absl::StrCat("unsupported patch type ",
-                                                         GoQuote(StringAt(*response, {"patchType"})))));
+          return ToStatus(
+              CallFailure(name, absl::StrCat("unsupported patch type ",
+                                             GoQuote(StringAt(*response, {"patchType"})))));
         }
         absl::StatusOr<std::string> raw = Base64Decode(patch64);
         absl::StatusOr<json> ops = raw.ok() ? ParseJson(*raw) : absl::StatusOr<json>(raw.status());
         if (!ops.ok()) {
-          return ToStatus(ApiError::InternalError(absl::StrCat(
-              "admission webhook ", GoQuote(name), " returned an undecodable patch: ", ops.status().message())));
+          return ToStatus(ApiError::InternalError(
+              absl::StrCat("admission webhook ", GoQuote(name),
+                           " returned an undecodable patch: ", ops.status().message())));
         }
         absl::StatusOr<json> patched = ApplyJsonPatch(*object, *ops);
         if (!patched.ok()) return ToStatus(ApiError::InternalError(patched.status().message()));

@@ -25,7 +25,8 @@ using json = nlohmann::json;
 // A plain-HTTP webhook in the test process (clientConfig.url accepts http:// for tests).
 class Webhook {
  public:
-  explicit Webhook(std::function<json(const json& request)> respond) : respond_(std::move(respond)) {
+  explicit Webhook(std::function<json(const json& request)> respond)
+      : respond_(std::move(respond)) {
     server_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
       json review = json::parse(req.body);
       {
@@ -67,7 +68,8 @@ class WebhookAdmissionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     engine_ = std::move(ApiEngine::New(EngineOptions{}).value());
-    admission_ = std::make_unique<WebhookAdmission>(engine_.get(), std::map<std::string, std::string>{});
+    admission_ =
+        std::make_unique<WebhookAdmission>(engine_.get(), std::map<std::string, std::string>{});
     engine_->SetAdmission(admission_.get());
     reg_ = engine_->registry();
   }
@@ -77,12 +79,13 @@ class WebhookAdmissionTest : public ::testing::Test {
   }
 
   void Configure(const char* kind, json webhooks) {
-    const ResourceInfo& info = Res("admissionregistration.k8s.io", "v1",
-                                   std::string(kind) == "Mutating"
-                                       ? "mutatingwebhookconfigurations"
-                                       : "validatingwebhookconfigurations");
-    ASSERT_THAT(engine_->Create(info, "", {{"metadata", {{"name", "cfg"}}}, {"webhooks", webhooks}}, {}),
-                IsOk());
+    const ResourceInfo& info =
+        Res("admissionregistration.k8s.io", "v1",
+            std::string(kind) == "Mutating" ? "mutatingwebhookconfigurations"
+                                            : "validatingwebhookconfigurations");
+    ASSERT_THAT(
+        engine_->Create(info, "", {{"metadata", {{"name", "cfg"}}}, {"webhooks", webhooks}}, {}),
+        IsOk());
   }
 
   static json Hook(const std::string& name, const std::string& url, json rules, json extra = {}) {
@@ -96,7 +99,9 @@ class WebhookAdmissionTest : public ::testing::Test {
   }
 
   static json Rule(json resources, json operations = {"CREATE", "UPDATE"}) {
-    return json::array({{{"apiGroups", {"*"}}, {"apiVersions", {"*"}}, {"operations", operations},
+    return json::array({{{"apiGroups", {"*"}},
+                         {"apiVersions", {"*"}},
+                         {"operations", operations},
                          {"resources", resources}}});
   }
 
@@ -113,8 +118,9 @@ class WebhookAdmissionTest : public ::testing::Test {
 
 TEST_F(WebhookAdmissionTest, ValidatingDenialKeepsTheWebhooksCodeAndReason) {
   Webhook hook([](const json&) {
-    return json{{"allowed", false},
-                {"status", {{"code", 403}, {"reason", "Forbidden"}, {"message", "not on Fridays"}}}};
+    return json{
+        {"allowed", false},
+        {"status", {{"code", 403}, {"reason", "Forbidden"}, {"message", "not on Fridays"}}}};
   });
   Configure("Validating", {Hook("v.example.com", hook.url(), Rule({"configmaps"}))});
   absl::StatusOr<WriteResult> r = CreateConfigMap("default", "cm");
@@ -133,22 +139,26 @@ TEST_F(WebhookAdmissionTest, DenialWithoutExplanation) {
   ApiError e = ApiError::FromStatus(CreateConfigMap("default", "cm").status());
   EXPECT_EQ(e.code, 400);
   EXPECT_EQ(e.reason, "");
-  EXPECT_EQ(e.message, "admission webhook \"quiet.example.com\" denied the request without explanation");
+  EXPECT_EQ(e.message,
+            "admission webhook \"quiet.example.com\" denied the request without explanation");
 }
 
 TEST_F(WebhookAdmissionTest, MutationIsVisibleToValidationAndStored) {
   Webhook mutate([](const json&) {
     std::string patch = R"([{"op":"add","path":"/metadata/labels/mutated","value":"yes"}])";
-    return json{{"allowed", true}, {"patchType", "JSONPatch"}, {"patch", ::hallmark::Base64Encode(patch)}};
+    return json{
+        {"allowed", true}, {"patchType", "JSONPatch"}, {"patch", ::hallmark::Base64Encode(patch)}};
   });
   Webhook validate([](const json&) { return json{{"allowed", true}}; });
   Configure("Mutating", {Hook("m.example.com", mutate.url(), Rule({"configmaps"}))});
-  const ResourceInfo& vwc = Res("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations");
-  ASSERT_THAT(engine_->Create(vwc, "",
-                              {{"metadata", {{"name", "v"}}},
-                               {"webhooks", {Hook("v.example.com", validate.url(), Rule({"configmaps"}))}}},
-                              {}),
-              IsOk());
+  const ResourceInfo& vwc =
+      Res("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations");
+  ASSERT_THAT(
+      engine_->Create(vwc, "",
+                      {{"metadata", {{"name", "v"}}},
+                       {"webhooks", {Hook("v.example.com", validate.url(), Rule({"configmaps"}))}}},
+                      {}),
+      IsOk());
   absl::StatusOr<WriteResult> r = CreateConfigMap("default", "cm", {{"a", "b"}});
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(json::parse(r->body)["metadata"]["labels"]["mutated"], "yes");
@@ -168,7 +178,9 @@ TEST_F(WebhookAdmissionTest, NamespaceAndObjectSelectors) {
                    {"objectSelector",
                     {{"matchExpressions", {{{"key", "skip"}, {"operator", "DoesNotExist"}}}}}}})});
   const ResourceInfo& ns = Res("", "v1", "namespaces");
-  ASSERT_THAT(engine_->Create(ns, "", {{"metadata", {{"name", "prod"}, {"labels", {{"env", "prod"}}}}}}, {}), IsOk());
+  ASSERT_THAT(engine_->Create(
+                  ns, "", {{"metadata", {{"name", "prod"}, {"labels", {{"env", "prod"}}}}}}, {}),
+              IsOk());
   ASSERT_THAT(CreateConfigMap("default", "a"), IsOk());
   ASSERT_THAT(CreateConfigMap("prod", "b"), IsOk());
   ASSERT_THAT(CreateConfigMap("prod", "c", {{"skip", "1"}}), IsOk());
@@ -195,9 +207,9 @@ TEST_F(WebhookAdmissionTest, TimeoutsAndFailurePolicy) {
   EXPECT_EQ(e.message, absl::StrCat("Internal error occurred: failed calling webhook "
                                     "\"slow.example.com\": failed to call webhook: Post \"",
                                     slow.url(), "?timeout=1s\": context deadline exceeded"));
-  EXPECT_THAT(engine_->Create(Res("", "v1", "secrets"), "default",
-                              {{"metadata", {{"name", "s"}}}}, {}),
-              IsOk());
+  EXPECT_THAT(
+      engine_->Create(Res("", "v1", "secrets"), "default", {{"metadata", {{"name", "s"}}}}, {}),
+      IsOk());
 }
 
 TEST_F(WebhookAdmissionTest, InvalidResponsesAreCallFailures) {
@@ -216,7 +228,8 @@ TEST_F(WebhookAdmissionTest, DeleteAndStatusSubresourceRules) {
              Hook("status.example.com", hook.url(), Rule({"pipelineruns/status"}, {"UPDATE"}))});
   ASSERT_THAT(CreateConfigMap("default", "cm"), IsOk());
   EXPECT_TRUE(hook.seen().empty());
-  ASSERT_THAT(engine_->Delete(Res("", "v1", "configmaps"), "default", "cm", json::object(), {}), IsOk());
+  ASSERT_THAT(engine_->Delete(Res("", "v1", "configmaps"), "default", "cm", json::object(), {}),
+              IsOk());
   ASSERT_EQ(hook.seen().size(), 1u);
   EXPECT_EQ(hook.seen()[0]["operation"], "DELETE");
   EXPECT_TRUE(hook.seen()[0]["object"].is_null());
@@ -224,7 +237,9 @@ TEST_F(WebhookAdmissionTest, DeleteAndStatusSubresourceRules) {
   EXPECT_EQ(hook.seen()[0]["options"]["kind"], "DeleteOptions");
 
   const ResourceInfo& runs = Res("tekton.dev", "v1", "pipelineruns");
-  ASSERT_THAT(engine_->Create(runs, "default", {{"metadata", {{"name", "pr"}}}, {"spec", json::object()}}, {}), IsOk());
+  ASSERT_THAT(engine_->Create(runs, "default",
+                              {{"metadata", {{"name", "pr"}}}, {"spec", json::object()}}, {}),
+              IsOk());
   ASSERT_THAT(engine_->Patch(runs, "default", "pr", "", "application/merge-patch+json",
                              R"({"metadata":{"labels":{"a":"b"}}})", {}),
               IsOk());

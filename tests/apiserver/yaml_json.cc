@@ -104,11 +104,11 @@ absl::Status ResolvePlain(const std::string& s, json* out) {
     *out = nullptr;
   } else if (OneOf(s, {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})) {
     *out = true;
-  } else if (OneOf(s, {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off",
-                       "OFF"})) {
+  } else if (OneOf(s,
+                   {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"})) {
     *out = false;
-  } else if (OneOf(s, {".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf",
-                       "+.INF", "-.inf", "-.Inf", "-.INF"})) {
+  } else if (OneOf(s, {".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
+                       "-.inf", "-.Inf", "-.INF"})) {
     return absl::InvalidArgumentError(absl::StrCat("cannot represent YAML float ", s, " in JSON"));
   } else if (!ParseGoInt(s, out) && !ParseGoFloat(s, out)) {
     *out = s;
@@ -186,8 +186,8 @@ absl::StatusOr<std::vector<nlohmann::json>> ParseYamlDocuments(absl::string_view
   try {
     docs = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("error converting YAML to JSON: yaml: line ",
-                                                   e.mark.line + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat("error converting YAML to JSON: yaml: line ", e.mark.line + 1, ": ", e.msg));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("error converting YAML to JSON: ", e.what()));
   }

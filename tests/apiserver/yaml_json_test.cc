@@ -73,8 +73,8 @@ TEST(YamlJson, ErrorsNameTheLine) {
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("line")));
   EXPECT_THAT(ParseYaml("x: .inf\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr(".inf")));
-  EXPECT_THAT(ParseYaml("? [a, b]\n: c\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("scalar map keys")));
+  EXPECT_THAT(ParseYaml("? [a, b]\n: c\n"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                     ::testing::HasSubstr("scalar map keys")));
 }
 
 TEST(YamlJson, AliasBombIsBounded) {

@@ -58,7 +58,9 @@ absl::StatusOr<std::string> ApiserverProcess::Knob(const std::string& method,
                       : method == "DELETE" ? client->Delete(path.c_str())
                       : method == "PUT"    ? client->Put(path.c_str(), body, "application/json")
                                            : client->Post(path.c_str(), body, "application/json");
-  if (!r) return absl::UnavailableError(absl::StrCat(method, " ", path, ": ", httplib::to_string(r.error())));
+  if (!r)
+    return absl::UnavailableError(
+        absl::StrCat(method, " ", path, ": ", httplib::to_string(r.error())));
   if (r->status != 200) {
     return absl::UnavailableError(absl::StrCat(method, " ", path, ": ", r->status, " ", r->body));
   }
@@ -69,13 +71,14 @@ void ApiserverProcess::WriteKubeconfig(const std::string& path, const std::strin
                                        const std::string& ca_file) const {
   std::string cluster = absl::StrCat("    server: ", url_, "\n");
   if (!ca_file.empty()) absl::StrAppend(&cluster, "    certificate-authority: ", ca_file, "\n");
-  std::string user = token.empty() ? "  user: {}\n" : absl::StrCat("  user:\n    token: ", token, "\n");
+  std::string user =
+      token.empty() ? "  user: {}\n" : absl::StrCat("  user:\n    token: ", token, "\n");
   ::hallmark::testing::WriteFileOrDie(
-      path, absl::StrCat("apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n",
-                         cluster,
-                         "contexts:\n- name: local\n  context:\n    cluster: local\n    user: "
-                         "me\ncurrent-context: local\nusers:\n- name: me\n",
-                         user));
+      path,
+      absl::StrCat("apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n", cluster,
+                   "contexts:\n- name: local\n  context:\n    cluster: local\n    user: "
+                   "me\ncurrent-context: local\nusers:\n- name: me\n",
+                   user));
 }
 
 }  // namespace hallmark::tests::apiserver::testing
