@@ -40,6 +40,8 @@ json RequestLog::ToJson(const RequestRecord& r, uint64_t seq) {
   if (!r.ns.empty()) j["namespace"] = r.ns;
   if (!r.name.empty()) j["name"] = r.name;
   if (!r.content_type.empty()) j["contentType"] = r.content_type;
+  if (!r.accept.empty()) j["accept"] = r.accept;
+  if (!r.body.empty()) j["body"] = r.body;
   if (!r.user.empty()) j["user"] = r.user;
   return j;
 }

@@ -1,10 +1,11 @@
 // File: tests/apiserver/request_log.h
 //
 // RequestLog: every API request the server answered (method, path, query, user agent, status,
-// plus the Kubernetes verb/resource/namespace/name it resolved to), kept in memory for the
-// /__hallmark/requests knob and optionally appended to a file as JSON lines. Tests of other
-// components count API calls per run and check RBAC coverage with it. Headers and bodies are
-// not recorded, so no credential ever lands in it.
+// plus the Kubernetes verb/resource/namespace/name it resolved to, Content-Type, Accept and the
+// body of writes), kept in memory for the /__hallmark/requests knob and optionally appended to a
+// file as JSON lines. Tests of other components count API calls per run, check RBAC coverage and
+// assert the exact patches a client sent with it. No Authorization header and no Secret body is
+// ever recorded, so no credential lands in it.
 #ifndef HALLMARK_TESTS_APISERVER_REQUEST_LOG_H_
 #define HALLMARK_TESTS_APISERVER_REQUEST_LOG_H_
 
@@ -35,7 +36,11 @@ struct RequestRecord {
   std::string ns;
   std::string name;
   std::string content_type;
+  std::string accept;
   std::string user;
+  // body: the request body of writes (create, update, patch, delete), truncated to 16 KiB;
+  // never recorded for Secrets or the knobs, so key material and tokens stay out of the log.
+  std::string body;
   int64_t duration_ms = 0;
 };
 

@@ -35,6 +35,7 @@ namespace {
 constexpr size_t kMaxRequestBody = 3 * 1024 * 1024 + 512 * 1024;
 constexpr size_t kMaxDataFile = 1024 * 1024 * 1024;
 constexpr char kKnobPrefix[] = "/__hallmark/";
+constexpr size_t kMaxLoggedBody = 16 * 1024;
 // Watch responses are JSON; the parameter keeps cpp-httplib from gzip-buffering the stream
 // (kube-apiserver does not compress watches either) and is what kube uses for non-JSON watches.
 constexpr char kWatchContentType[] = "application/json;stream=watch";
@@ -294,6 +295,7 @@ class ApiServer::Impl {
     rec.query = RawQuery(req);
     rec.user_agent = req.get_header_value("User-Agent");
     rec.content_type = req.get_header_value("Content-Type");
+    rec.accept = req.get_header_value("Accept");
     bool knob = absl::StartsWith(req.path, kKnobPrefix);
     try {
       if (knob) {
@@ -335,6 +337,13 @@ class ApiServer::Impl {
       rec->name = target.name;
     }
     rec->verb = verb;
+    bool write = verb == "create" || verb == "update" || verb == "patch" || verb == "delete" ||
+                 verb == "deletecollection";
+    bool secret =
+        target.info != nullptr && target.info->group.empty() && target.info->resource == "secrets";
+    if (write && !secret && !req.body.empty()) {
+      rec->body = req.body.size() > kMaxLoggedBody ? req.body.substr(0, kMaxLoggedBody) : req.body;
+    }
     if (std::optional<FaultAction> fault = faults_.Take(req.method, path, verb)) {
       if (fault->stall > absl::ZeroDuration()) absl::SleepFor(fault->stall);
       if (fault->code != 0) {

@@ -330,6 +330,14 @@ TEST_F(ServerTest, FaultInjectionAndRequestLog) {
   EXPECT_EQ(first["apiGroup"], "tekton.dev");
   EXPECT_EQ(first["namespace"], "default");
   EXPECT_THAT(first["userAgent"].get<std::string>(), HasSubstr("cpp-httplib"));
+  EXPECT_EQ(json::parse(first["body"].get<std::string>())["metadata"]["name"], "f");
+  EXPECT_EQ(first["contentType"], "application/json");
+  // Secret bodies are never logged.
+  client_->Post("/api/v1/namespaces/default/secrets",
+                R"({"metadata":{"name":"s"},"stringData":{"cosign.password":"hunter2"}})",
+                "application/json");
+  std::string all = client_->Get("/__hallmark/requests")->body;
+  EXPECT_THAT(all, ::testing::Not(HasSubstr("hunter2")));
   auto bad = client_->Post("/__hallmark/faults", R"({"path":"(","code":500})", "application/json");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
