@@ -76,6 +76,22 @@ void Controller::EnqueueAfter(const std::string& key, absl::Duration delay) {
   queue_.AddAfter(key, delay);
 }
 
+bool Controller::EnqueueIfIdle(const std::string& key, Lane lane) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (parked_.count(key) > 0) return false;
+  }
+  return queue_.AddIfAbsent(key, lane);
+}
+
+void Controller::Forget(const std::string& key) {
+  {
+    absl::MutexLock lock(&mu_);
+    parked_.erase(key);
+  }
+  queue_.Forget(key);
+}
+
 void Controller::WakeParked() {
   std::set<std::string> parked;
   {

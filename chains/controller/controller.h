@@ -67,6 +67,12 @@ class Controller {
   void Start();
   void Enqueue(const std::string& key, Lane lane);
   void EnqueueAfter(const std::string& key, absl::Duration delay);
+  // EnqueueIfIdle: queue `key` only if it is not queued, delayed, in flight or parked (periodic
+  // re-checks). True if queued.
+  bool EnqueueIfIdle(const std::string& key, Lane lane);
+  // Forget: `key` needs no more work (signed elsewhere, deleted): drop it from the queue and the
+  // parked set.
+  void Forget(const std::string& key);
   // WakeParked: every parked key is queued again (backlog lane).
   void WakeParked();
   void Pause();

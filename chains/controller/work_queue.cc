@@ -46,6 +46,30 @@ void WorkQueue::Add(const std::string& key, Lane lane) {
   PushLocked(key, e, lane);
 }
 
+bool WorkQueue::AddIfAbsent(const std::string& key, Lane lane) {
+  absl::MutexLock lock(&mu_);
+  if (shut_down_ || entries_.contains(key)) return false;
+  PushLocked(key, entries_[key], lane);
+  return true;
+}
+
+void WorkQueue::Forget(const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  Entry& e = it->second;
+  if (e.due.has_value()) {
+    e.due.reset();
+    --delayed_count_;
+  }
+  if (e.processing) {
+    e.dirty = false;
+    return;
+  }
+  if (e.queued) --ready_;  // its lane position goes stale
+  entries_.erase(it);
+}
+
 void WorkQueue::AddAfter(const std::string& key, absl::Duration delay) {
   if (delay <= absl::ZeroDuration()) {
     Add(key, Lane::kBacklog);

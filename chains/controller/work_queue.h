@@ -41,6 +41,12 @@ class WorkQueue {
 
   void Add(const std::string& key, Lane lane);
   void AddAfter(const std::string& key, absl::Duration delay);
+  // AddIfAbsent: Add, but only when the queue does not know `key` at all (not queued, delayed or
+  // processing): a periodic re-check must not cut a retry's backoff short. True if added.
+  bool AddIfAbsent(const std::string& key, Lane lane);
+  // Forget: drop `key` if it is queued or delayed (a run that got signed meanwhile); a key
+  // being processed is left alone, and its dirty mark is cleared.
+  void Forget(const std::string& key);
 
   // Get: the next key, blocking while nothing is ready (or the queue is paused); nullopt once
   // ShutDown() was called (queued items are then left alone).

@@ -101,6 +101,26 @@ TEST(WorkQueueTest, RetryRequestedWhileProcessingWaitsForItsDelay) {
   q.Done("a");
 }
 
+TEST(WorkQueueTest, AddIfAbsentRespectsDelaysAndForgetDrops) {
+  WorkQueue q;
+  q.AddAfter("retrying", absl::Seconds(30));
+  EXPECT_FALSE(q.AddIfAbsent("retrying", Lane::kBacklog));  // the backoff stands
+  EXPECT_EQ(q.Delayed(), 1u);
+  EXPECT_TRUE(q.AddIfAbsent("new", Lane::kBacklog));
+  EXPECT_FALSE(q.AddIfAbsent("new", Lane::kBacklog));
+  q.Add("other", Lane::kFresh);
+  q.Forget("retrying");
+  q.Forget("other");
+  EXPECT_EQ(q.Depth(), 1u);
+  EXPECT_THAT(Drain(q), ElementsAre("new"));
+  q.Add("busy", Lane::kFresh);
+  ASSERT_EQ(q.TryGetFor(absl::ZeroDuration()), "busy");
+  q.Add("busy", Lane::kFresh);
+  q.Forget("busy");  // processing: left alone, but not queued again
+  q.Done("busy");
+  EXPECT_EQ(q.TryGetFor(absl::ZeroDuration()), std::nullopt);
+}
+
 TEST(WorkQueueTest, PauseHoldsWorkAndShutDownReleasesWaiters) {
   WorkQueue q;
   q.SetPaused(true);
