@@ -29,6 +29,15 @@ void RegisterProvenance(CLI::App& app, int* exit_code);
 // sign, attest, verify, verify-attestation (cmd/oci_cmd.cc)
 void RegisterImageSigning(CLI::App& app, int* exit_code);
 
+// policy apply (cmd/policy_cmd.cc)
+void RegisterPolicy(CLI::App& app, int* exit_code);
+
+// webhook (cmd/webhook_cmd.cc)
+void RegisterWebhook(CLI::App& app, int* exit_code);
+
+// agent (cmd/agent_cmd.cc)
+void RegisterAgent(CLI::App& app, int* exit_code);
+
 }  // namespace hallmark::cmd
 
 #endif  // HALLMARK_CMD_CLI_H_

@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   hallmark::cmd::RegisterKeys(app, &exit_code);
   hallmark::cmd::RegisterProvenance(app, &exit_code);
   hallmark::cmd::RegisterImageSigning(app, &exit_code);
+  hallmark::cmd::RegisterPolicy(app, &exit_code);
+  hallmark::cmd::RegisterWebhook(app, &exit_code);
+  hallmark::cmd::RegisterAgent(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

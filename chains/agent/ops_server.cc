@@ -1,0 +1,89 @@
+#include "chains/agent/ops_server.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "httplib.h"
+
+namespace hallmark::chains::agent {
+
+absl::Status ParseHostPort(absl::string_view address, std::string* host, int* port) {
+  std::string h;
+  absl::string_view p;
+  if (!address.empty() && address[0] == '[') {
+    size_t close = address.find(']');
+    if (close == absl::string_view::npos || close + 1 >= address.size() ||
+        address[close + 1] != ':') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("address \"", address, "\": want HOST:PORT or [IPv6]:PORT"));
+    }
+    h = std::string(address.substr(1, close - 1));
+    p = address.substr(close + 2);
+  } else {
+    size_t colon = address.rfind(':');
+    if (colon == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\": want HOST:PORT"));
+    }
+    h = std::string(address.substr(0, colon));
+    p = address.substr(colon + 1);
+  }
+  if (h.empty()) h = "0.0.0.0";
+  int n = 0;
+  if (!absl::SimpleAtoi(p, &n) || n < 0 || n > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\": bad port"));
+  }
+  *host = std::move(h);
+  *port = n;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(absl::string_view address,
+                                                            std::function<std::string()> metrics,
+                                                            std::function<Readiness()> readiness) {
+  std::unique_ptr<OpsServer> s(new OpsServer());
+  int port = 0;
+  if (absl::Status parsed = ParseHostPort(address, &s->host_, &port); !parsed.ok()) return parsed;
+  s->server_ = std::make_unique<httplib::Server>();
+  httplib::Server& server = *s->server_;
+  server.set_keep_alive_max_count(100);
+  server.set_read_timeout(10, 0);
+  server.set_write_timeout(10, 0);
+  server.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  server.Get("/readyz", [readiness](const httplib::Request&, httplib::Response& res) {
+    Readiness r = readiness();
+    res.status = r.ready ? 200 : 503;
+    res.set_content(absl::StrCat(r.ready ? "ready: " : "not ready: ", r.detail, "\n"),
+                    "text/plain");
+  });
+  if (port == 0) {
+    port = server.bind_to_any_port(s->host_);
+  } else if (!server.bind_to_port(s->host_, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    return absl::UnavailableError(absl::StrCat("metrics server: cannot listen on ", address));
+  }
+  s->port_ = port;
+  httplib::Server* raw = s->server_.get();
+  s->thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  for (int i = 0; i < 500 && !raw->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return s;
+}
+
+OpsServer::~OpsServer() { Stop(); }
+
+void OpsServer::Stop() {
+  if (server_ != nullptr) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace hallmark::chains::agent
