@@ -1,8 +1,10 @@
 #include "tests/apiserver/engine.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -301,8 +303,49 @@ class EngineWatch : public WatchStream {
 class ApiEngine::Impl {
  public:
   Impl(const EngineOptions& options, Store* store)
-      : clock_(options.clock != nullptr ? options.clock : Clock::RealClock()), store_(store) {
+      : clock_(options.clock != nullptr ? options.clock : Clock::RealClock()),
+        store_(store),
+        namespace_cleanup_delay_(options.namespace_cleanup_delay) {
     registry_ = Registry::Build({});
+    namespace_controller_ = std::thread([this] { NamespaceControllerLoop(); });
+  }
+
+  ~Impl() {
+    {
+      absl::MutexLock lock(&ns_mu_);
+      stopping_ = true;
+    }
+    namespace_controller_.join();
+  }
+
+  // ---- the namespace controller ----
+
+  // ScheduleNamespaceCleanup: delete the objects of terminating namespace `ns` a little later,
+  // as kube's namespace controller does asynchronously (so `kubectl delete -f dir/` can still
+  // delete a namespace's objects after the namespace itself).
+  void ScheduleNamespaceCleanup(const std::string& ns) {
+    absl::MutexLock lock(&ns_mu_);
+    ns_queue_.emplace_back(absl::Now() + namespace_cleanup_delay_, ns);
+  }
+
+  void NamespaceControllerLoop() {
+    while (true) {
+      std::string ns;
+      {
+        absl::MutexLock lock(&ns_mu_);
+        auto due = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(ns_mu_) {
+          return stopping_ || (!ns_queue_.empty() && ns_queue_.front().first <= absl::Now());
+        };
+        // Wake at least every 50 ms: absl's Await cannot watch the clock.
+        while (!due()) {
+          ns_mu_.AwaitWithTimeout(absl::Condition(&due), absl::Milliseconds(50));
+        }
+        if (stopping_) return;
+        ns = ns_queue_.front().second;
+        ns_queue_.pop_front();
+      }
+      PurgeNamespace(ns);
+    }
   }
 
   std::shared_ptr<const Registry> registry() const {
@@ -877,13 +920,8 @@ class ApiEngine::Impl {
           if (stored.status().code() == absl::StatusCode::kAborted) continue;
           return stored.status();
         }
-        if (is_namespace) {
-          PurgeNamespace(name);
-          ObjectRef after = store_->Get(info.StorageKey(), key);
-          result.body = Serve(info, after != nullptr ? *after : **stored, false);
-        } else {
-          result.body = Serve(info, **stored, false);
-        }
+        if (is_namespace) ScheduleNamespaceCleanup(name);
+        result.body = Serve(info, **stored, false);
         return result;
       }
       if (options.dry_run) {
@@ -1252,6 +1290,11 @@ class ApiEngine::Impl {
   mutable absl::Mutex mu_;
   std::shared_ptr<const Registry> registry_ ABSL_GUARDED_BY(mu_);
   WatchSettings settings_ ABSL_GUARDED_BY(mu_);
+  const absl::Duration namespace_cleanup_delay_;
+  absl::Mutex ns_mu_;
+  std::deque<std::pair<absl::Time, std::string>> ns_queue_ ABSL_GUARDED_BY(ns_mu_);
+  bool stopping_ ABSL_GUARDED_BY(ns_mu_) = false;
+  std::thread namespace_controller_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1792,6 +1835,11 @@ absl::Status ApiEngine::Load(const std::string& data) {
     }
     impl_->RebuildRegistry();
     store_.SetRevision(revision->get<uint64_t>());
+    for (const auto& [key, ns] : store_.List(kNamespaceStorageKey)->items) {
+      if (ns->json.find("\"deletionTimestamp\"") != std::string::npos) {
+        impl_->ScheduleNamespaceCleanup(ns->name);
+      }
+    }
     return absl::OkStatus();
   });
 }

@@ -14,7 +14,8 @@
 //   - schema handling: unknown fields are dropped and reported per fieldValidation
 //     (Strict: 400, Warn: Warning header, Ignore), defaults, type errors;
 //   - delete: DeleteOptions preconditions, finalizers -> deletionTimestamp, namespace
-//     termination and cleanup, garbage collection of owned objects;
+//     termination (its objects are removed shortly after, by a background namespace
+//     controller), garbage collection of owned objects;
 //   - list: label/field selectors, paging from one snapshot with kube's continue tokens and the
 //     410 for an expired token;
 //   - watch: initial ADDED events, resume from a resourceVersion, selector transitions
@@ -103,6 +104,9 @@ struct EngineOptions {
   size_t history_limit = 50000;
   bool create_default_namespaces = true;
   bool preinstall_crds = true;
+  // How long after a namespace is deleted its objects are removed (kube's namespace controller
+  // works asynchronously; `kubectl delete -f` of a folder relies on that).
+  absl::Duration namespace_cleanup_delay = absl::Seconds(1);
 };
 
 class ApiEngine {

@@ -608,6 +608,13 @@ TEST_F(EngineTest, NamespaceTermination) {
   absl::StatusOr<WriteResult> del = engine_->Delete(Namespaces(), "", "team", json::object(), {});
   ASSERT_THAT(del, IsOk());
   EXPECT_EQ(json::parse(del->body)["status"]["phase"], "Terminating");
+  // Like kube's namespace controller, the cleanup runs shortly after: the objects can still be
+  // deleted one by one meanwhile (kubectl delete -f of a folder), then they go.
+  EXPECT_THAT(engine_->Get(ConfigMaps(), "team", "cm"), IsOk());
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (engine_->Get(ConfigMaps(), "team", "cm").ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
   EXPECT_EQ(Error(engine_->Get(ConfigMaps(), "team", "cm")).code, 404);
   ApiError forbidden =
       Error(engine_->Create(ConfigMaps(), "team", {{"metadata", {{"name", "n"}}}}, {}));

@@ -284,6 +284,17 @@ TEST_F(KubectlTest, ApplyOfADeployFolderAndStrictValidation) {
   EXPECT_EQ(containers[0]["env"].size(), 6u);
   EXPECT_EQ(d["metadata"]["generation"], 2);
 
+  // Deleting the folder deletes the namespace first; its objects still delete one by one (the
+  // namespace controller works asynchronously), and kubectl waits for all of them to go.
+  CommandResult deleted = k.Run({"delete", "-f", folder});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_EQ(deleted.err, "");
+  EXPECT_THAT(deleted.out, HasSubstr("namespace \"tekton-chains\" deleted\n"));
+  EXPECT_THAT(deleted.out, HasSubstr("service \"tekton-chains-metrics\" deleted\n"));
+  EXPECT_EQ(k.Run({"get", "namespace", "tekton-chains"}).err,
+            "Error from server (NotFound): namespaces \"tekton-chains\" not found\n");
+  k.Ok({"create", "namespace", "tekton-chains"});
+
   WriteFileOrDie(dir_ + "/typo.yaml", R"(apiVersion: v1
 kind: ConfigMap
 metadata:
