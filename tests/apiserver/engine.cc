@@ -29,7 +29,19 @@
 namespace hallmark::tests::apiserver {
 namespace {
 
-constexpr int kMaxUpdateRetries = 8;
+// Writes are compare-and-swap: a write that lost a race re-reads and re-applies, as kube's
+// GuaranteedUpdate does, for as long as it keeps losing to other writers (bounded only by time).
+constexpr absl::Duration kMaxRetryTime = absl::Seconds(30);
+
+// RetryBudget: true while a write may try again.
+class RetryBudget {
+ public:
+  bool Next() { return attempts_++ == 0 || absl::Now() < deadline_; }
+
+ private:
+  int attempts_ = 0;
+  absl::Time deadline_ = absl::Now() + kMaxRetryTime;
+};
 constexpr char kCrdStorageKey[] = "apiextensions.k8s.io/customresourcedefinitions";
 constexpr char kNamespaceStorageKey[] = "/namespaces";
 const GroupResource kNamespacesGr{"", "namespaces"};
@@ -860,7 +872,7 @@ class ApiEngine::Impl {
                                         const std::string& name, const json& delete_options,
                                         const WriteOptions& options) {
     std::string key = ObjectKey(info.namespaced, ns, name);
-    for (int attempt = 0; attempt < kMaxUpdateRetries; ++attempt) {
+    for (RetryBudget budget; budget.Next();) {
       ObjectRef cur_ref = store_->Get(info.StorageKey(), key);
       if (cur_ref == nullptr) return ToStatus(ApiError::NotFound(info.gr(), name));
       HM_ASSIGN_OR_RETURN(json cur, ParseStored(*cur_ref));
@@ -1386,7 +1398,7 @@ absl::StatusOr<WriteResult> ApiEngine::Update(const ResourceInfo& info, const st
     auto reg = impl_->registry();
     std::string key = ObjectKey(info.namespaced, ns, name);
     bool conditional = !StringAt(body, {"metadata", "resourceVersion"}).empty();
-    for (int attempt = 0; attempt < kMaxUpdateRetries; ++attempt) {
+    for (RetryBudget budget; budget.Next();) {
       ObjectRef cur_ref = store_.Get(info.StorageKey(), key);
       if (cur_ref == nullptr) return ToStatus(ApiError::NotFound(info.gr(), name));
       HM_ASSIGN_OR_RETURN(json cur, ParseStored(*cur_ref));
@@ -1435,7 +1447,7 @@ absl::StatusOr<WriteResult> ApiEngine::Patch(const ResourceInfo& info, const std
       return ToStatus(ApiError::BadRequest("Invalid JSON Patch"));
     }
     std::string key = ObjectKey(info.namespaced, ns, name);
-    for (int attempt = 0; attempt < kMaxUpdateRetries; ++attempt) {
+    for (RetryBudget budget; budget.Next();) {
       ObjectRef cur_ref = store_.Get(info.StorageKey(), key);
       if (cur_ref == nullptr) return ToStatus(ApiError::NotFound(info.gr(), name));
       HM_ASSIGN_OR_RETURN(json cur, ParseStored(*cur_ref));
@@ -1517,7 +1529,7 @@ absl::StatusOr<WriteResult> ApiEngine::ApplyPatch(const ResourceInfo& info, cons
     if (!fields.empty()) LeafPaths(fields, prefix, &want);
   }
   std::string key = ObjectKey(info.namespaced, ns, name);
-  for (int attempt = 0; attempt < kMaxUpdateRetries; ++attempt) {
+  for (RetryBudget budget; budget.Next();) {
     ObjectRef cur_ref = store_.Get(info.StorageKey(), key);
     json entry = {{"manager", options.field_manager},  {"operation", "Apply"},
                   {"apiVersion", info.GroupVersion()}, {"time", impl_->Now()},
@@ -1761,7 +1773,7 @@ absl::Status ApiEngine::Seed(json object) {
           Seed({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}}));
     }
     std::string key = ObjectKey(info->namespaced, ns, name);
-    for (int attempt = 0; attempt < kMaxUpdateRetries; ++attempt) {
+    for (RetryBudget budget; budget.Next();) {
       ObjectRef existing = store_.Get(info->StorageKey(), key);
       absl::StatusOr<ObjectRef> r =
           existing == nullptr
