@@ -143,7 +143,53 @@ class Converter {
   size_t nodes_ = 0;
 };
 
+void Emit(YAML::Emitter& out, const json& v) {
+  switch (v.type()) {
+    case json::value_t::object:
+      out << YAML::BeginMap;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        out << YAML::Key << it.key() << YAML::Value;
+        Emit(out, it.value());
+      }
+      out << YAML::EndMap;
+      break;
+    case json::value_t::array:
+      out << YAML::BeginSeq;
+      for (const json& item : v) Emit(out, item);
+      out << YAML::EndSeq;
+      break;
+    case json::value_t::string: {
+      const std::string& s = v.get_ref<const std::string&>();
+      // A string that would read back as null, a boolean or a number is quoted.
+      json plain = PlainScalar(s);
+      if (!plain.is_string()) {
+        out << YAML::DoubleQuoted << s;
+      } else {
+        out << s;
+      }
+      break;
+    }
+    case json::value_t::boolean:
+      out << (v.get<bool>() ? "true" : "false");
+      break;
+    case json::value_t::null:
+      out << YAML::Null;
+      break;
+    default:
+      out << v.dump();
+      break;
+  }
+}
+
 }  // namespace
+
+std::string JsonToYaml(const json& value) {
+  YAML::Emitter out;
+  Emit(out, value);
+  std::string text = out.c_str();
+  if (text.empty() || text.back() != '\n') text += '\n';
+  return text;
+}
 
 absl::StatusOr<std::vector<json>> ParseYamlDocuments(absl::string_view text) {
   // yaml-cpp reports errors by exception: they are caught here, the one place that parses.

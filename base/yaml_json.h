@@ -18,6 +18,7 @@
 #define HALLMARK_BASE_YAML_JSON_H_
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -39,6 +40,10 @@ absl::StatusOr<std::vector<nlohmann::json>> ParseYamlDocuments(absl::string_view
 // kind is NOT unpacked) when it starts with `{` or `[`; JSON is parsed without exceptions and
 // must be a complete value. Errors as above, or kInvalidArgument for invalid JSON.
 absl::StatusOr<std::vector<nlohmann::json>> ParseYamlOrJson(absl::string_view text);
+
+// JsonToYaml: a block-style YAML document for `value` (strings that would read back as another
+// type are quoted; keys in the JSON object's order), ending with a newline.
+std::string JsonToYaml(const nlohmann::json& value);
 
 }  // namespace hallmark
 

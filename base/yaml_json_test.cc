@@ -78,5 +78,14 @@ TEST(YamlJsonTest, JsonIsParsedAsJson) {
   EXPECT_THAT(ParseYamlOrJson("{\"a\": "), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(YamlJsonTest, JsonToYamlRoundTrips) {
+  json doc = json::parse(R"({"a":{"b":[1,"2","true",null,"x: y",1.5,false]},"c":"plain"})");
+  std::string yaml = JsonToYaml(doc);
+  EXPECT_NE(yaml.find("\"2\""), std::string::npos) << yaml;
+  ASSERT_OK_AND_ASSIGN(std::vector<json> back, ParseYamlDocuments(yaml));
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0], doc);
+}
+
 }  // namespace
 }  // namespace hallmark
