@@ -265,6 +265,12 @@ absl::StatusOr<Reference> Reference::Parse(absl::string_view text) {
   if (normal_registry == kDockerHubRegistry && !absl::StrContains(repository, '/')) {
     repository = absl::StrCat("library/", repository);
   }
+  // Docker Hub names grow by up to 24 bytes when normalised; String() must parse back.
+  if (normal_registry.size() + 1 + repository.size() > kMaxNameLength) {
+    return RefError(text, absl::StrCat("name is ", normal_registry.size() + 1 + repository.size(),
+                                       " characters once normalised to ", normal_registry,
+                                       "/..., longer than ", kMaxNameLength));
+  }
   return Reference(std::move(normal_registry), std::move(repository), std::move(tag),
                    std::move(digest));
 }

@@ -29,7 +29,8 @@
 namespace hallmark::oci {
 
 // Grammar limits (distribution/reference).
-inline constexpr size_t kMaxNameLength = 255;  // registry + "/" + repository, as written
+// registry + "/" + repository, both as written and once normalised (index.docker.io/library/...)
+inline constexpr size_t kMaxNameLength = 255;
 inline constexpr size_t kMaxTagLength = 128;
 // Longest text Reference::Parse looks at: name, ":" tag, "@sha512:" + 128 hex.
 inline constexpr size_t kMaxReferenceLength = kMaxNameLength + 1 + kMaxTagLength + 8 + 128;

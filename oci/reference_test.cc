@@ -11,6 +11,7 @@ namespace hallmark::oci {
 namespace {
 
 using ::hallmark::testing::IsOk;
+using ::hallmark::testing::IsOkAndHolds;
 using ::hallmark::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -153,6 +154,19 @@ TEST(ReferenceTest, NameOfExactly255IsAccepted) {
   std::string name = "r.io/" + std::string(250, 'a');
   ASSERT_EQ(name.size(), 255u);
   EXPECT_THAT(Reference::Parse(name), IsOk());
+}
+
+// Found by scripts/fuzz (oci/testdata/reference_corpus/long_hub_name): a 244-byte Docker Hub name
+// parsed, but its normalised String() (index.docker.io/library/...) was 268 bytes and did not.
+TEST(ReferenceTest, NameTooLongOnceNormalisedIsRejected) {
+  EXPECT_THAT(Reference::Parse(std::string(231, 'a')), IsOk());  // 16 + 8 + 231 = 255
+  EXPECT_THAT(Reference::Parse(std::string(232, 'a')),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("once normalised")));
+  EXPECT_THAT(Reference::Parse("docker.io/" + std::string(232, 'a') + ":v1"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("once normalised")));
+  auto ref = Reference::Parse(std::string(231, 'a'));
+  ASSERT_THAT(ref, IsOk());
+  EXPECT_THAT(Reference::Parse(ref->String()), IsOkAndHolds(*ref));
 }
 
 TEST(ReferenceTest, ErrorQuotesInputEscapedAndShortened) {
