@@ -284,8 +284,7 @@ TEST_F(WebhookE2eTest, PolicyEditsAreFollowedAndUnenforceablePoliciesRefused) {
   }
   EXPECT_EQ(r.exit_code, 1);
   // The message folds at column 80 (yaml.v2); compare with the whitespace normalised.
-  std::vector<std::string> words =
-      absl::StrSplit(r.err, absl::ByAnyChar(" \n"), absl::SkipEmpty());
+  std::vector<std::string> words = absl::StrSplit(r.err, absl::ByAnyChar(" \n"), absl::SkipEmpty());
   EXPECT_THAT(absl::StrJoin(words, " "),
               HasSubstr("check-image: 'failed to verify image " + signed_ref_ +
                         ": .attestors[0].entries[0].keys: no matching signatures: invalid "
