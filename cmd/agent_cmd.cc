@@ -39,6 +39,9 @@ struct AgentFlags {
   std::string skip_before;
   std::string oci_config_blob = "cosign";
   std::string shutdown_grace = "20s";
+  std::string lease_duration = "15s";
+  std::string renew_deadline = "10s";
+  std::string retry_period = "2s";
   std::string log_level = "info";
 };
 
@@ -53,7 +56,10 @@ int RunAgentCommand(AgentFlags& f) {
       !ParseDurationFlag("--retry-backoff", f.retry_backoff, &o.retry.initial_backoff, &error) ||
       !ParseDurationFlag("--retry-max-backoff", f.retry_max_backoff, &o.retry.max_backoff,
                          &error) ||
-      !ParseDurationFlag("--shutdown-grace", f.shutdown_grace, &grace, &error)) {
+      !ParseDurationFlag("--shutdown-grace", f.shutdown_grace, &grace, &error) ||
+      !ParseDurationFlag("--lease-duration", f.lease_duration, &o.lease_duration, &error) ||
+      !ParseDurationFlag("--lease-renew-deadline", f.renew_deadline, &o.renew_deadline, &error) ||
+      !ParseDurationFlag("--lease-retry-period", f.retry_period, &o.retry_period, &error)) {
     return Fail(error);
   }
   if (!f.skip_before.empty()) {
@@ -110,6 +116,15 @@ void RegisterAgent(CLI::App& app, int* exit_code) {
   sub->add_flag("--leader-elect", o.leader_elect,
                 "sign only while holding a coordination.k8s.io Lease (replicas stand by)");
   sub->add_option("--lease-name", o.lease_name, "name of the Lease in the system namespace")
+      ->capture_default_str();
+  sub->add_option("--lease-duration", flags->lease_duration,
+                  "how long a Lease holder that stopped renewing keeps it")
+      ->capture_default_str();
+  sub->add_option("--lease-renew-deadline", flags->renew_deadline,
+                  "the holder gives up leading when it could not renew for this long")
+      ->capture_default_str();
+  sub->add_option("--lease-retry-period", flags->retry_period,
+                  "how often the Lease is renewed or tried")
       ->capture_default_str();
   sub->add_option("--identity", o.identity,
                   "this replica's Lease identity (default: POD_NAME, else host name and pid)");

@@ -471,10 +471,13 @@ bool Agent::Shutdown(absl::Duration grace) {
   if (!controller_->Stop(grace)) return false;
   if (elector_ != nullptr) elector_->Stop();  // releases the Lease
   if (secret_dir_ != nullptr) secret_dir_->Stop();
-  if (secret_informer_ != nullptr) secret_informer_->Stop();
-  config_informer_->Stop();
-  taskruns_->Stop();
-  pipelineruns_->Stop();
+  // Each informer takes up to a second to notice its cancelled watch: stop them together.
+  std::vector<std::thread> stopping;
+  if (secret_informer_ != nullptr) stopping.emplace_back([this] { secret_informer_->Stop(); });
+  stopping.emplace_back([this] { config_informer_->Stop(); });
+  stopping.emplace_back([this] { taskruns_->Stop(); });
+  stopping.emplace_back([this] { pipelineruns_->Stop(); });
+  for (std::thread& t : stopping) t.join();
   if (ops_ != nullptr) ops_->Stop();
   log::Info("stopped");
   return true;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -256,9 +257,17 @@ std::vector<std::string> AgentHarness::AgentArgs(const std::vector<std::string>&
     args.push_back("--signing-secrets-dir");
     args.push_back(secrets_dir_);
   }
-  args.insert(args.end(), options_.agent_args.begin(), options_.agent_args.end());
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
+  std::vector<std::string> overrides = options_.agent_args;
+  overrides.insert(overrides.end(), extra.begin(), extra.end());
+  // A flag given by the test replaces the default (CLI11 refuses a repeated option).
+  std::vector<std::string> merged = {args[0], args[1]};
+  for (size_t i = 2; i + 1 < args.size(); i += 2) {
+    if (std::find(overrides.begin(), overrides.end(), args[i]) != overrides.end()) continue;
+    merged.push_back(args[i]);
+    merged.push_back(args[i + 1]);
+  }
+  merged.insert(merged.end(), overrides.begin(), overrides.end());
+  return merged;
 }
 
 absl::StatusOr<int> AgentHarness::StartAgentNoWait(const std::vector<std::string>& extra) {
