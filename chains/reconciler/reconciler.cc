@@ -251,6 +251,11 @@ std::optional<RunReconciler::Failure> RunReconciler::SignTaskRun(const Setup& se
                          metrics::kErrorStorage};
         }
         if (m != nullptr) m->payload_stored->Inc();
+        if (!stored->stored) {
+          log::Debug(
+              "already stored",
+              {{"artifact", "signature"}, {"image", image.image.String()}, {"backend", name}});
+        }
         work->annotations.insert(stored->run_annotations.begin(), stored->run_annotations.end());
       }
       ++work->images;
@@ -320,6 +325,10 @@ std::optional<RunReconciler::Failure> RunReconciler::StoreAttestation(
             metrics::kErrorStorage};
       }
       if (m != nullptr) m->payload_stored->Inc();
+      if (!stored->stored) {
+        log::Debug("already stored",
+                   {{"artifact", "attestation"}, {"image", image->String()}, {"backend", "oci"}});
+      }
       ++work->attestations;
     }
   }
