@@ -6,6 +6,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/file.h"
 #include "base/testing/fixtures.h"
 #include "base/testing/process.h"
@@ -102,6 +104,27 @@ TEST(Binary, OneLineOnStdoutSigtermFlushesData) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->status, 200);
   EXPECT_EQ((*again)->Stop(), 0);
+}
+
+TEST(Binary, SigtermIsQuickWithAnIdleKeepAliveConnection) {
+  // httplib used to wait for the keep-alive timeout (5 s) of every idle connection before it
+  // exited, so a stop with a client still connected ran into BackgroundProcess's SIGKILL.
+  std::string dir = TempDir();
+  auto p = BackgroundProcess::Start({Binary(), "--listen", "127.0.0.1:0"}, dir + "/log");
+  ASSERT_TRUE(p.ok());
+  ASSERT_OK((*p)->WaitForOutput("listening on ", absl::Seconds(20)));
+  std::string log = (*p)->Log();
+  int port = std::stoi(log.substr(log.rfind(':') + 1));
+  httplib::Client c("127.0.0.1", port);
+  c.set_keep_alive(true);
+  for (int i = 0; i < 2; ++i) {  // the second request proves the connection is kept alive
+    auto got = c.Get("/version");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, 200);
+  }
+  absl::Time start = absl::Now();
+  EXPECT_EQ((*p)->Stop(), 0);  // SIGTERM, and not the SIGKILL that follows after 5 s
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
 TEST(Binary, ListensOnIpv6Loopback) {

@@ -15,6 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/server_sockets.h"
 #include "base/status_macros.h"
 #include "httplib.h"
 #include "tests/apiserver/api_error.h"
@@ -35,6 +36,8 @@ namespace {
 constexpr size_t kMaxRequestBody = 3 * 1024 * 1024 + 512 * 1024;
 constexpr size_t kMaxDataFile = 1024 * 1024 * 1024;
 constexpr char kKnobPrefix[] = "/__hallmark/";
+// How long Stop() lets requests in flight finish before it shuts the connections down.
+constexpr absl::Duration kStopGrace = absl::Milliseconds(250);
 constexpr size_t kMaxLoggedBody = 16 * 1024;
 // Watch responses are JSON; the parameter keeps cpp-httplib from gzip-buffering the stream
 // (kube-apiserver does not compress watches either) and is what kube uses for non-JSON watches.
@@ -209,7 +212,10 @@ class ApiServer::Impl {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.host, ":", port));
     }
     port_ = port;
-    listener_ = std::thread([this] { http_->listen_after_bind(); });
+    listener_ = std::thread([this] {
+      http_->listen_after_bind();
+      listener_done_.Notify();
+    });
     // httplib's stop() only acts once the accept loop runs: wait for it, so a Stop() right
     // after Start() cannot be lost.
     absl::Time deadline = absl::Now() + absl::Seconds(10);
@@ -227,6 +233,12 @@ class ApiServer::Impl {
     engine_->store()->Close();
     if (listener_.joinable()) {
       http_->stop();
+      // httplib's workers notice an idle keep-alive connection only when its timeout (5 s)
+      // runs out, so a client holding one (libcurl's pool, kubectl) delayed every stop by 5 s.
+      // Requests in flight get a moment to finish; then the connections are shut down.
+      if (!listener_done_.WaitForNotificationWithTimeout(kStopGrace)) {
+        ShutdownServerConnections(port_);
+      }
       listener_.join();
     }
     stop_persisting_.Notify();
@@ -817,6 +829,7 @@ class ApiServer::Impl {
   bool tls_ = false;
   int port_ = 0;
   std::thread listener_;
+  absl::Notification listener_done_;
   std::thread persister_;
   absl::Notification stop_persisting_;
   absl::Mutex persist_mu_;
