@@ -1,8 +1,7 @@
 // Applies every manifest of deploy/ with the real kubectl (1.32) to hallmark-apiserver and checks
-// what was stored; runs gen-certs.sh against it; and checks the webhook configurations behave as
-// intended when the API server calls them (fail closed, never for kube-system or hallmark-system).
+// what was stored, and runs gen-certs.sh against it. (How the API server then calls the real
+// webhook through these configurations: webhook_deploy_test.)
 #include <memory>
-#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -21,8 +20,6 @@
 #include "base/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "httplib.h"
-#include "net/testing/http_test_server.h"
 #include "nlohmann/json.hpp"
 
 namespace hallmark::tests::deploy {
@@ -192,6 +189,8 @@ TEST_F(ApplyTest, KustomizeApplyOfDeployStoresEveryObjectAndIsIdempotent) {
 TEST_F(ApplyTest, AgentAndWebhookApplyAloneAndTheCertManagerVariantWithItsCrds) {
   MustKubectl({"apply", "-k", deploy_ + "/agent"});
   ExpectStored(LocalObjects({"-k", deploy_ + "/agent"}));
+  MustKubectl({"apply", "-k", deploy_ + "/webhook-crds"});
+  ExpectStored(LocalObjects({"-k", deploy_ + "/webhook-crds"}));
   MustKubectl({"apply", "-f", RunfilePath("tests/deploy/testdata/cert-manager-crds.yaml")});
   MustKubectl({"apply", "-k", deploy_ + "/webhook-cert-manager"});
   json local = LocalObjects({"-k", deploy_ + "/webhook-cert-manager"});
@@ -270,90 +269,6 @@ TEST_F(ApplyTest, GenCertsStoresTheSecretAndPatchesEveryCaBundle) {
     // The rest of the configuration is untouched by the patch.
     EXPECT_EQ(config["webhooks"][0].value("failurePolicy", ""), "Fail");
   }
-}
-
-// A stand-in for `hallmark webhook` that denies every Pod, to check how the API server uses our
-// webhook configurations: which namespaces reach it, at which paths, and what happens when it is
-// down. (The real webhook's behaviour is tested with it in tests/e2e.)
-TEST_F(ApplyTest, WebhookConfigurationsFailClosedAndNeverBlockSystemNamespaces) {
-  std::string certs = dir_ + "/certs";
-  CommandResult r = Exec({deploy_ + "/webhook/gen-certs.sh", "--no-apply", "--out", certs});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto ssl = std::make_unique<httplib::SSLServer>((certs + "/tls.crt").c_str(),
-                                                  (certs + "/tls.key").c_str());
-  std::vector<std::string> paths;
-  std::mutex mu;
-  auto deny = [&](const httplib::Request& req, httplib::Response& res) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      paths.push_back(req.path);
-    }
-    json review = json::parse(req.body, nullptr, false);
-    std::string uid =
-        review.is_object() && review.contains("request") ? review["request"].value("uid", "") : "";
-    json answer = {
-        {"apiVersion", "admission.k8s.io/v1"},
-        {"kind", "AdmissionReview"},
-        {"response",
-         {{"uid", uid},
-          {"allowed", false},
-          {"status", {{"status", "Failure"}, {"message", "stand-in webhook says no"}}}}}};
-    res.set_content(answer.dump(), "application/json");
-  };
-  ssl->Post("/mutate", deny);
-  ssl->Post("/validate", deny);
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<net::testing::HttpTestServer> webhook,
-                       net::testing::HttpTestServer::Start(std::move(ssl), /*https=*/true));
-
-  // Restart the API server with the webhook Service mapped to the stand-in.
-  apiserver_->Stop();
-  StartApiServer({"--webhook-host", absl::StrCat("hallmark-webhook.hallmark-system.svc=127.0.0.1:",
-                                                 webhook->port())});
-  MustKubectl({"apply", "-k", deploy_ + "/webhook"});
-  std::string bundle = absl::Base64Escape(ReadFileOrDie(certs + "/ca.crt"));
-  for (const char* kind : {"mutatingwebhookconfiguration", "validatingwebhookconfiguration"}) {
-    MustKubectl(
-        {"patch", kind, "hallmark-verify-images", "--type=json", "-p",
-         absl::StrCat(R"([{"op":"add","path":"/webhooks/0/clientConfig/caBundle","value":")",
-                      bundle, R"("}])")});
-  }
-  // A real API server labels every Namespace with kubernetes.io/metadata.name (the label our
-  // namespaceSelector uses); written here so the test does not depend on the local server doing it.
-  WriteFileOrDie(dir_ + "/namespaces.yaml",
-                 "apiVersion: v1\nkind: Namespace\nmetadata: {name: policy, labels: "
-                 "{kubernetes.io/metadata.name: policy}}\n---\n"
-                 "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system, labels: "
-                 "{kubernetes.io/metadata.name: kube-system}}\n");
-  MustKubectl({"apply", "-f", dir_ + "/namespaces.yaml"});
-
-  r = Kubectl({"run", "-n", "policy", "app", "--image=registry.example/app:v1"});
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_THAT(r.err, HasSubstr("admission webhook \"mutate.hallmark.dev\" denied the request: "
-                               "stand-in webhook says no"));
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    EXPECT_EQ(paths, std::vector<std::string>{"/mutate"});
-  }
-  // kube-system and the webhook's own namespace never reach the webhook.
-  EXPECT_THAT(
-      MustKubectl({"run", "-n", "kube-system", "fixer", "--image=registry.example/fixer:v1"}),
-      HasSubstr("pod/fixer created"));
-  EXPECT_THAT(
-      MustKubectl({"run", "-n", "hallmark-system", "fixer", "--image=registry.example/fixer:v1"}),
-      HasSubstr("pod/fixer created"));
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    EXPECT_EQ(paths.size(), 1u);
-  }
-  // With the webhook down, Pods are not admitted (fail closed)...
-  webhook->Stop();
-  r = Kubectl({"run", "-n", "policy", "app2", "--image=registry.example/app:v1"});
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_THAT(r.err, HasSubstr("failed calling webhook \"mutate.hallmark.dev\""));
-  // ...except where the repair happens.
-  EXPECT_THAT(
-      MustKubectl({"run", "-n", "hallmark-system", "fixer2", "--image=registry.example/fixer:v1"}),
-      HasSubstr("pod/fixer2 created"));
 }
 
 }  // namespace

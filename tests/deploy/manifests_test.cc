@@ -120,6 +120,10 @@ TEST(Manifests, KustomizationsBuildOfflineAndTheTopLevelIsAgentPlusWebhook) {
   std::vector<YAML::Node> webhook = Kustomize(dir + "/webhook");
   std::vector<YAML::Node> all = Kustomize(dir);
   std::vector<YAML::Node> cert_manager = Kustomize(dir + "/webhook-cert-manager");
+  std::vector<YAML::Node> crds = Kustomize(dir + "/webhook-crds");
+  EXPECT_EQ(Ids(crds),
+            (std::set<std::string>{"CustomResourceDefinition /clusterpolicies.kyverno.io",
+                                   "CustomResourceDefinition /policies.kyverno.io"}));
   EXPECT_EQ(agent.size(), 14u);
   EXPECT_EQ(webhook.size(), 11u);
   std::set<std::string> both = Ids(agent);

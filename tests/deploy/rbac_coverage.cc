@@ -29,4 +29,27 @@ absl::StatusOr<CoverageReport> CheckCoverage(const RbacPolicy& policy, const Sub
   return report;
 }
 
+std::vector<std::string> MismatchesWithServer(const std::vector<LoggedRequest>& log,
+                                              size_t* compared) {
+  std::vector<std::string> out;
+  *compared = 0;
+  for (const LoggedRequest& r : log) {
+    if (!r.has_server_view) continue;
+    ++*compared;
+    absl::StatusOr<RequestAttributes> ours = AttributesFromHttp(r.method, r.target);
+    if (!ours.ok()) {
+      out.push_back(absl::StrCat(r.method, " ", r.target, ": ", ours.status().message()));
+      continue;
+    }
+    RequestAttributes theirs = r.server_view;
+    if (ours->resource == "namespaces") theirs.namespace_ = ours->namespace_;
+    if (ours->verb == "list" || ours->verb == "watch") theirs.name = ours->name;
+    if (ours->DebugString() != theirs.DebugString()) {
+      out.push_back(absl::StrCat(r.method, " ", r.target, ": ", ours->DebugString(),
+                                 " != ", theirs.DebugString()));
+    }
+  }
+  return out;
+}
+
 }  // namespace hallmark::tests::deploy

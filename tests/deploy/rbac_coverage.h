@@ -31,6 +31,15 @@ absl::StatusOr<CoverageReport> CheckCoverage(const RbacPolicy& policy, const Sub
                                              const std::vector<LoggedRequest>& log,
                                              absl::string_view user_agent_prefix);
 
+// MismatchesWithServer: for every logged request that carries the server's own view of it
+// (hallmark-apiserver records verb, resource, namespace, name), compares it with
+// AttributesFromHttp's; returns "METHOD target: ours != server's" lines (empty: all agree) and sets
+// `*compared`. Two refinements of kube-apiserver's RequestInfo that hallmark-apiserver's log does
+// not record are not compared: a request on a Namespace object is in that namespace, and a
+// list/watch with fieldSelector=metadata.name=X names X.
+std::vector<std::string> MismatchesWithServer(const std::vector<LoggedRequest>& log,
+                                              size_t* compared);
+
 }  // namespace hallmark::tests::deploy
 
 #endif  // HALLMARK_TESTS_DEPLOY_RBAC_COVERAGE_H_

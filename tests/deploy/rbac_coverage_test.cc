@@ -287,8 +287,8 @@ TEST(AgentRbac, CoversTheRecordedSampleAndNothingIsUnused) {
       std::vector<LoggedRequest> log,
       ParseRequestLog(ReadFileOrDie(RunfilePath("tests/deploy/testdata/agent_request_log.jsonl"))));
   ASSERT_OK_AND_ASSIGN(CoverageReport report,
-                       CheckCoverage(AgentPolicy(), kAgent, log, "hallmark/"));
-  EXPECT_EQ(report.checked, 18u);  // 22 lines: /version and 3 kubectl requests are not checked
+                       CheckCoverage(AgentPolicy(), kAgent, log, "hallmark-agent"));
+  EXPECT_EQ(report.checked, 23u);  // 27 lines: the 4 kubectl requests are not checked
   EXPECT_THAT(report.uncovered, IsEmpty()) << absl::StrJoin(report.uncovered, "\n");
   EXPECT_THAT(report.unused, IsEmpty()) << absl::StrJoin(report.unused, "\n");
 }
@@ -298,6 +298,7 @@ TEST(AgentRbac, DeniesWhatTheAgentMustNotDo) {
   for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
            {"GET", "/api/v1/namespaces/ci/secrets/registry-creds"},  // secrets of tenants
            {"GET", "/api/v1/secrets"},                               // secrets cluster-wide
+           {"GET", "/api/v1/namespaces/tekton-chains/secrets/signing-secrets"},  // it is mounted
            {"POST", "/apis/tekton.dev/v1/namespaces/ci/taskruns"},
            {"PUT", "/apis/tekton.dev/v1/namespaces/ci/taskruns/b-1"},
            {"DELETE", "/apis/tekton.dev/v1/namespaces/ci/taskruns/b-1"},

@@ -1,0 +1,264 @@
+// The user guide's admission story through deploy/'s manifests, with real components: the real
+// docker-registry, `hallmark sign`, hallmark-apiserver calling `hallmark webhook` as
+// deploy/webhook's webhook configurations say (Service mapped to the local process, TLS and
+// caBundle from gen-certs.sh), the guide's ClusterPolicy from deploy/policies applied with
+// kubectl 1.32. Checks the allow and the deny (Kyverno's text), that the policy is followed live
+// (deleting it admits), that the webhook fails closed yet never blocks kube-system or its own
+// namespace, and that deploy/webhook's RBAC covers every API call the webhook made.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "base/testing/fixtures.h"
+#include "base/testing/process.h"
+#include "base/testing/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/deploy/rbac_coverage.h"
+#include "tests/deploy/rbac_policy.h"
+#include "tests/deploy/request_attributes.h"
+#include "tests/registry/registry_server.h"
+
+namespace hallmark::tests::deploy {
+namespace {
+
+using ::hallmark::testing::BackgroundProcess;
+using ::hallmark::testing::CommandOptions;
+using ::hallmark::testing::CommandResult;
+using ::hallmark::testing::FreePort;
+using ::hallmark::testing::ReadFileOrDie;
+using ::hallmark::testing::RunCommand;
+using ::hallmark::testing::RunfilePath;
+using ::hallmark::testing::TempDir;
+using ::hallmark::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kKubectl[] = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
+constexpr char kPassword[] = "deploy-test-password";
+
+CommandResult Exec(const std::vector<std::string>& argv, const CommandOptions& options = {}) {
+  absl::StatusOr<CommandResult> r = RunCommand(argv, options);
+  EXPECT_TRUE(r.ok()) << argv[0] << ": " << r.status();
+  return r.ok() ? *r : CommandResult{};
+}
+
+// Whitespace runs collapsed to one space (the denial text is folded YAML).
+std::string Squash(absl::string_view text) {
+  return absl::StrJoin(absl::StrSplit(text, absl::ByAnyChar(" \n\t"), absl::SkipEmpty()), " ");
+}
+
+// The guide's policy with its example public key replaced by `pub` (indented as the file has it).
+std::string GuidePolicyWithKey(const std::string& policy, const std::string& pub) {
+  size_t begin = policy.find("-----BEGIN PUBLIC KEY-----");
+  size_t end = policy.find("-----END PUBLIC KEY-----", begin);
+  EXPECT_NE(begin, std::string::npos);
+  EXPECT_NE(end, std::string::npos);
+  size_t line_start = policy.rfind('\n', begin) + 1;
+  std::string indent = policy.substr(line_start, begin - line_start);
+  std::string key =
+      absl::StrJoin(absl::StrSplit(absl::StripTrailingAsciiWhitespace(pub), '\n'), "\n" + indent);
+  return policy.substr(0, begin) + key + policy.substr(end + strlen("-----END PUBLIC KEY-----"));
+}
+
+class WebhookDeployTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir();
+    CommandResult cp = Exec({"cp", "-rL", RunfilePath("deploy"), dir_});
+    ASSERT_EQ(cp.exit_code, 0) << cp.err;
+    deploy_ = dir_ + "/deploy";
+  }
+  void TearDown() override {
+    if (webhook_ != nullptr) webhook_->Stop();
+    if (apiserver_ != nullptr) apiserver_->Stop();
+  }
+
+  std::vector<std::string> KubectlArgv() const {
+    return {kKubectl, "--kubeconfig", kubeconfig_, "--cache-dir", dir_ + "/kube-cache"};
+  }
+  CommandResult Kubectl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = KubectlArgv();
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Exec(argv);
+  }
+  std::string MustKubectl(const std::vector<std::string>& args) {
+    CommandResult r = Kubectl(args);
+    EXPECT_EQ(r.exit_code, 0) << "kubectl " << absl::StrJoin(args, " ") << "\n" << r.out << r.err;
+    return r.out;
+  }
+  CommandResult Hallmark(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {RunfilePath("cmd/hallmark")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandOptions options;
+    options.cwd = dir_;
+    options.env["COSIGN_PASSWORD"] = kPassword;
+    return Exec(argv, options);
+  }
+
+  std::string dir_, deploy_, kubeconfig_;
+  std::unique_ptr<BackgroundProcess> apiserver_, webhook_;
+};
+
+TEST_F(WebhookDeployTest, GuideStoryThroughDeployManifests) {
+  // The registry with a signed and an unsigned image.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<registry::RegistryServer> registry,
+                       registry::RegistryServer::Start());
+  ASSERT_OK_AND_ASSIGN(registry::TestImage signed_image,
+                       registry->PushImage("test/chains/demo-1", "latest", "signed"));
+  ASSERT_OK(registry->PushImage("test/chains/unsigned", "latest", "unsigned").status());
+  std::string signed_ref =
+      absl::StrCat(registry->host(), "/test/chains/demo-1:latest@", signed_image.digest.String());
+  std::string unsigned_ref = registry->host() + "/test/chains/unsigned:latest";
+  CommandResult r = Hallmark({"generate-key-pair"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Hallmark({"sign", "--key", "cosign.key", signed_ref});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+
+  // The API server, with the webhook Service of deploy/webhook routed to a local port.
+  int webhook_port = FreePort();
+  ASSERT_OK_AND_ASSIGN(
+      apiserver_,
+      BackgroundProcess::Start(
+          {RunfilePath("tests/apiserver/hallmark-apiserver"), "--listen", "127.0.0.1:0",
+           "--request-log", dir_ + "/requests.jsonl", "--webhook-host",
+           absl::StrCat("hallmark-webhook.hallmark-system.svc=127.0.0.1:", webhook_port)},
+          dir_ + "/apiserver.log"));
+  ASSERT_OK(apiserver_->WaitForOutput("listening on http://", absl::Seconds(20)));
+  std::string log = apiserver_->Log();
+  std::string url = log.substr(log.find("http://"));
+  url = std::string(absl::StripAsciiWhitespace(url.substr(0, url.find('\n'))));
+  kubeconfig_ = dir_ + "/kubeconfig";
+  WriteFileOrDie(kubeconfig_,
+                 absl::StrCat("apiVersion: v1\nkind: Config\nclusters: [{name: l, cluster: "
+                              "{server: \"",
+                              url,
+                              "\"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: l, "
+                              "context: {cluster: l, user: u}}]\ncurrent-context: l\n"));
+
+  // Install as deploy/README.md says: CRDs (no Kyverno here), the webhook, its certificate.
+  MustKubectl({"apply", "-k", deploy_ + "/webhook-crds"});
+  MustKubectl({"apply", "-k", deploy_ + "/webhook"});
+  CommandOptions with_kubectl;
+  with_kubectl.env["KUBECTL"] = absl::StrJoin(KubectlArgv(), " ");
+  r = Exec({deploy_ + "/webhook/gen-certs.sh", "--out", dir_ + "/certs", "--ip", "127.0.0.1"},
+           with_kubectl);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  MustKubectl({"apply", "-f", RunfilePath("tests/deploy/testdata/registry-credentials.yaml")});
+  WriteFileOrDie(dir_ + "/namespaces.yaml",
+                 "apiVersion: v1\nkind: Namespace\nmetadata: {name: policy, labels: "
+                 "{kubernetes.io/metadata.name: policy}}\n---\n"
+                 "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system, labels: "
+                 "{kubernetes.io/metadata.name: kube-system}}\n");
+  MustKubectl({"apply", "-f", dir_ + "/namespaces.yaml"});
+  // The guide's policy with our public key.
+  WriteFileOrDie(
+      dir_ + "/policy.yaml",
+      GuidePolicyWithKey(ReadFileOrDie(deploy_ + "/policies/only-cosign-image-deploy.yaml"),
+                         ReadFileOrDie(dir_ + "/cosign.pub")));
+  MustKubectl({"apply", "-f", dir_ + "/policy.yaml"});
+  if (HasFailure()) return;
+
+  // The webhook as deploy/webhook/deployment.yaml runs it (API access by kubeconfig instead of
+  // --in-cluster; the policies ConfigMap is empty).
+  std::string empty_policies = dir_ + "/policies";
+  ASSERT_EQ(Exec({"mkdir", "-p", empty_policies}).exit_code, 0);
+  ASSERT_OK_AND_ASSIGN(
+      webhook_, BackgroundProcess::Start(
+                    {RunfilePath("cmd/hallmark"), "webhook", "--kubeconfig", kubeconfig_,
+                     "--policy", empty_policies, "--tls-cert", dir_ + "/certs/tls.crt", "--tls-key",
+                     dir_ + "/certs/tls.key", "--listen", absl::StrCat("127.0.0.1:", webhook_port),
+                     "--namespace", "hallmark-system", "--budget", "8s"},
+                    dir_ + "/webhook.log"));
+  ASSERT_OK(webhook_->WaitForOutput("listening on https://", absl::Seconds(20)));
+  // Ready once the policy is loaded from the API server.
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  bool ready = false;
+  while (!ready && absl::Now() < deadline) {
+    CommandResult probe =
+        Exec({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+              dir_ + "/certs/ca.crt", absl::StrCat("https://127.0.0.1:", webhook_port, "/readyz")});
+    ready = probe.out == "200";
+    if (!ready) absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(ready) << webhook_->Log();
+
+  // Guide step: the signed image is admitted...
+  EXPECT_THAT(MustKubectl({"run", "-n", "policy", "signed", "--image=" + signed_ref, "--", "sleep",
+                           "3600"}),
+              HasSubstr("pod/signed created"));
+  std::string pod = MustKubectl({"get", "pod", "signed", "-n", "policy", "-o", "json"});
+  nlohmann::json pod_json = nlohmann::json::parse(pod, nullptr, false);
+  ASSERT_FALSE(pod_json.is_discarded());
+  EXPECT_THAT(pod_json["metadata"]["annotations"].value("kyverno.io/verify-images", ""),
+              HasSubstr("\"pass\""));
+  // ...the unsigned one is denied with Kyverno's text.
+  r = Kubectl(
+      {"run", "-n", "policy", "unsigned", "--image=" + unsigned_ref, "--", "sleep", "3600"});
+  EXPECT_NE(r.exit_code, 0);
+  std::string denial = Squash(r.err);
+  EXPECT_THAT(denial, HasSubstr("Error from server: admission webhook \"mutate.hallmark.dev\" "
+                                "denied the request:"));
+  EXPECT_THAT(denial, HasSubstr("resource Pod/policy/unsigned was blocked due to the following "
+                                "policies"));
+  EXPECT_THAT(denial, HasSubstr(absl::StrCat("only-cosign-image-deploy: check-image: 'failed to "
+                                             "verify image ",
+                                             unsigned_ref,
+                                             ": .attestors[0].entries[0].keys: no signatures "
+                                             "found'")));
+  // Outside namespace `policy` the guide's policy does not apply.
+  EXPECT_THAT(MustKubectl({"run", "-n", "default", "elsewhere", "--image=" + unsigned_ref}),
+              HasSubstr("pod/elsewhere created"));
+
+  // Guide cleanup; the webhook follows the policy's deletion.
+  MustKubectl({"delete", "pod", "-n", "policy", "signed"});
+  MustKubectl({"delete", "clusterpolicy", "only-cosign-image-deploy"});
+  bool admitted = false;
+  for (int i = 0; i < 50 && !admitted; ++i) {
+    admitted =
+        Kubectl({"run", "-n", "policy", "after-cleanup", "--image=" + unsigned_ref}).exit_code == 0;
+    if (!admitted) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(admitted) << "the deleted policy is still enforced";
+
+  // Fail closed: with the webhook down nothing is admitted, except in kube-system and the
+  // webhook's own namespace, where the repair happens.
+  webhook_->Stop();
+  r = Kubectl({"run", "-n", "policy", "while-down", "--image=" + signed_ref});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("failed calling webhook \"mutate.hallmark.dev\""));
+  for (const char* ns : {"kube-system", "hallmark-system"}) {
+    EXPECT_THAT(MustKubectl({"run", "-n", ns, "repair", "--image=" + unsigned_ref}),
+                HasSubstr("pod/repair created"))
+        << ns;
+  }
+  apiserver_->Stop();
+
+  // Every API call the webhook made is allowed by deploy/webhook's RBAC.
+  ASSERT_OK_AND_ASSIGN(std::vector<LoggedRequest> requests,
+                       ParseRequestLog(ReadFileOrDie(dir_ + "/requests.jsonl")));
+  ASSERT_OK_AND_ASSIGN(RbacPolicy rbac,
+                       RbacPolicy::Parse(ReadFileOrDie(deploy_ + "/webhook/rbac.yaml")));
+  ASSERT_OK_AND_ASSIGN(
+      CoverageReport report,
+      CheckCoverage(rbac, {"hallmark-system", "hallmark-webhook"}, requests, "hallmark-webhook"));
+  EXPECT_GE(report.checked, 2u);
+  EXPECT_THAT(report.uncovered, IsEmpty()) << absl::StrJoin(report.uncovered, "\n");
+  EXPECT_THAT(report.unused, IsEmpty()) << absl::StrJoin(report.unused, "\n");
+  // Our request -> RBAC attribute mapping agrees with the server's for every logged request.
+  size_t compared = 0;
+  EXPECT_THAT(MismatchesWithServer(requests, &compared), IsEmpty());
+  EXPECT_GE(compared, report.checked);
+}
+
+}  // namespace
+}  // namespace hallmark::tests::deploy
