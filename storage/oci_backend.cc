@@ -1,6 +1,7 @@
 #include "storage/oci_backend.h"
 
 #include <cstdlib>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -46,11 +47,8 @@ absl::StatusOr<std::unique_ptr<OciBackend>> OciBackend::New(oci::RegistryClient&
   return std::unique_ptr<OciBackend>(new OciBackend(client, std::move(options)));
 }
 
-absl::Mutex* OciBackend::RepositoryLock(const oci::Repository& repo) {
-  absl::MutexLock lock(&mu_);
-  std::unique_ptr<absl::Mutex>& m = repo_locks_[repo.String()];
-  if (m == nullptr) m = std::make_unique<absl::Mutex>();
-  return m.get();
+absl::Mutex* OciBackend::TagLock(const std::string& repository_and_tag) {
+  return &tag_locks_[std::hash<std::string>{}(repository_and_tag) % tag_locks_.size()];
 }
 
 bool OciBackend::KnownBlob(const oci::Repository& repo, const oci::Digest& digest) {
@@ -165,7 +163,7 @@ absl::StatusOr<StoreResult> OciBackend::Store(const SignedArtifact& artifact) {
   }
 
   HM_ASSIGN_OR_RETURN(oci::Reference tag_ref, oci::Reference::Parse(where));
-  absl::MutexLock repo_lock(RepositoryLock(repo));
+  absl::MutexLock tag_lock(TagLock(where));
 
   // Read: what the tag holds now (404: nothing yet). Push access: one token for the whole push.
   std::optional<oci::ImageManifest> existing;

@@ -10,10 +10,12 @@
 //    verifies over the payload with the signer's key (attestations: an existing envelope over the
 //    same statement signed by the signer's key). ECDSA signatures are randomised, so this is what
 //    makes re-signing after a crash add nothing. Without `signer`, only identical layers count.
-//  - No lost layers between threads: pushes to one repository are serialised in-process (one
-//    mutex per repository), so the read-modify-write of a tag cannot drop a concurrent layer.
-//    (Another process writing the same tag still races, as with cosign: registries have no
-//    conditional PUT.)
+//  - No lost layers between threads: pushes to one tag (`.sig` or `.att` of one image) are
+//    serialised in-process, so the read-modify-write of a tag cannot drop a concurrent layer.
+//    Different images' tags are pushed in parallel, also within one repository (a fixed set of
+//    64 mutexes picked by a hash of repository and tag: bounded memory, and two tags only
+//    rarely share one). (Another process writing the same tag still races, as with cosign:
+//    registries have no conditional PUT.)
 //  - Few round trips: one GET of the tag (404 = empty; read with push access so one token covers
 //    the push), POST+PUT of the payload blob unless the repository is known to have it, the
 //    config blob likewise, one manifest PUT. Blobs known to exist are remembered per repository
@@ -27,6 +29,7 @@
 #ifndef HALLMARK_STORAGE_OCI_BACKEND_H_
 #define HALLMARK_STORAGE_OCI_BACKEND_H_
 
+#include <array>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -72,7 +75,7 @@ class OciBackend final : public Backend {
   OciBackend(oci::RegistryClient& client, OciBackendOptions options)
       : client_(client), options_(std::move(options)) {}
 
-  absl::Mutex* RepositoryLock(const oci::Repository& repo);
+  absl::Mutex* TagLock(const std::string& repository_and_tag);
   bool KnownBlob(const oci::Repository& repo, const oci::Digest& digest);
   void RememberBlob(const oci::Repository& repo, const oci::Digest& digest);
   void ForgetBlobs(const oci::Repository& repo);
@@ -86,8 +89,7 @@ class OciBackend final : public Backend {
   const OciBackendOptions options_;
 
   absl::Mutex mu_;
-  // unique_ptr: the mutexes must not move when the map grows.
-  std::map<std::string, std::unique_ptr<absl::Mutex>> repo_locks_ ABSL_GUARDED_BY(mu_);
+  std::array<absl::Mutex, 64> tag_locks_;
   std::map<std::string, std::set<std::string>> known_blobs_ ABSL_GUARDED_BY(mu_);
 };
 

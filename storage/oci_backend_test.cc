@@ -209,6 +209,29 @@ TEST_F(OciBackendTest, ConcurrentSignersLoseNoLayer) {
   EXPECT_THAT(verified.signatures, SizeIs(kThreads * kEach));
 }
 
+TEST_F(OciBackendTest, DifferentImagesOfOneRepositoryArePushedConcurrently) {
+  // Each image's `.sig`/`.att` is its own tag: threads signing different images of one
+  // repository do not wait for each other, and every image gets exactly its own layers.
+  crypto::PrivateKey key = NewKey();
+  constexpr int kImages = 6;
+  std::vector<oci::Reference> images;
+  for (int i = 0; i < kImages; ++i) images.push_back(Image("demo/many", absl::StrCat("m", i)));
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> results(2 * kImages);
+  for (int i = 0; i < kImages; ++i) {
+    threads.emplace_back([&, i] {
+      results[2 * i] = backend_->Store(Signature(images[i], key)).status();
+      results[2 * i + 1] = backend_->Store(Attestation(images[i], key)).status();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const absl::Status& s : results) EXPECT_OK(s);
+  for (const oci::Reference& image : images) {
+    EXPECT_THAT(Fetch(image, ".sig").layers, SizeIs(1));
+    EXPECT_THAT(Fetch(image, ".att").layers, SizeIs(1));
+  }
+}
+
 TEST_F(OciBackendTest, RepositoryOverrideMovesBoth) {
   OciBackendOptions options;
   options.repository = oci::Repository{registry_->host(), "signatures/store"};
