@@ -154,6 +154,13 @@ absl::Status Agent::Init() {
   HM_ASSIGN_OR_RETURN(controller_, controller::Controller::New(reconciler_.get(), co));
   metrics_->SetQueueDepth([this] { return static_cast<double>(controller_->Depth()); });
   metrics_->SetWaiting([this] { return static_cast<double>(controller_->Parked()); });
+  metrics_->SetKubeRequests([this] {
+    uint64_t n = kube_->Stats().requests;
+    if (lease_kube_ != nullptr) n += lease_kube_->Stats().requests;
+    return static_cast<double>(n);
+  });
+  metrics_->SetRegistryRequests(
+      [this] { return static_cast<double>(setups_->RegistryRequests()); });
 
   // chains-config.
   {

@@ -144,6 +144,16 @@ absl::StatusOr<std::shared_ptr<const reconciler::Setup>> SetupManager::Current()
   return current_;
 }
 
+uint64_t SetupManager::RegistryRequests() const {
+  absl::MutexLock lock(&mu_);
+  uint64_t total = 0;
+  for (const auto& [key, entry] : oci_) {
+    oci::RegistryClientStats stats = entry.client->Stats();
+    total += stats.requests + stats.token_requests;
+  }
+  return total;
+}
+
 bool SetupManager::ConfigKnown() const {
   absl::MutexLock lock(&mu_);
   return config_known_;

@@ -73,6 +73,8 @@ class SetupManager {
   absl::StatusOr<std::shared_ptr<const reconciler::Setup>> Current() const;
   // ConfigKnown: UpdateConfig has been called at least once.
   bool ConfigKnown() const;
+  // RegistryRequests: HTTP requests sent by every registry client built so far.
+  uint64_t RegistryRequests() const;
 
  private:
   struct OciEntry {

@@ -67,7 +67,28 @@ absl::StatusOr<std::unique_ptr<AgentMetrics>> AgentMetrics::New() {
   HM_ASSIGN_OR_RETURN(m->key_loads,
                       r.AddCounter("hallmark_key_loads_total",
                                    "Signing keys loaded (decrypted once per Secret version)"));
+  HM_RETURN_IF_ERROR(r.AddCounterFunc("hallmark_kube_requests_total",
+                                      "HTTP requests sent to the Kubernetes API", [self] {
+                                        absl::MutexLock lock(&self->mu_);
+                                        return self->kube_requests_ ? self->kube_requests_() : 0.0;
+                                      }));
+  HM_RETURN_IF_ERROR(r.AddCounterFunc("hallmark_registry_requests_total",
+                                      "HTTP requests sent to registries (tokens included)", [self] {
+                                        absl::MutexLock lock(&self->mu_);
+                                        return self->registry_requests_ ? self->registry_requests_()
+                                                                        : 0.0;
+                                      }));
   return m;
+}
+
+void AgentMetrics::SetKubeRequests(std::function<double()> read) {
+  absl::MutexLock lock(&mu_);
+  kube_requests_ = std::move(read);
+}
+
+void AgentMetrics::SetRegistryRequests(std::function<double()> read) {
+  absl::MutexLock lock(&mu_);
+  registry_requests_ = std::move(read);
 }
 
 void AgentMetrics::SetQueueDepth(std::function<double()> read) {

@@ -18,6 +18,8 @@
 //   hallmark_runs_waiting                      gauge: runs parked until the key/config is fixed
 //   hallmark_runs_marked_failed_total          runs marked chains.tekton.dev/signed=failed
 //   hallmark_key_loads_total                   signing keys decrypted (once per Secret version)
+//   hallmark_kube_requests_total               HTTP requests to the Kubernetes API (all uses)
+//   hallmark_registry_requests_total           HTTP requests to registries (token requests too)
 //
 // Unlike Chains, failures of image signatures count too (Chains skips its OCI type's errors).
 #ifndef HALLMARK_CHAINS_METRICS_AGENT_METRICS_H_
@@ -58,6 +60,8 @@ class AgentMetrics {
   // Gauges read through callbacks set once the controller exists (0 until then).
   void SetQueueDepth(std::function<double()> read);
   void SetWaiting(std::function<double()> read);
+  void SetKubeRequests(std::function<double()> read);
+  void SetRegistryRequests(std::function<double()> read);
 
   Registry& registry() { return registry_; }
   std::string Render() const { return registry_.Render(); }
@@ -68,6 +72,8 @@ class AgentMetrics {
   absl::Mutex mu_;
   std::function<double()> queue_depth_ ABSL_GUARDED_BY(mu_);
   std::function<double()> waiting_ ABSL_GUARDED_BY(mu_);
+  std::function<double()> kube_requests_ ABSL_GUARDED_BY(mu_);
+  std::function<double()> registry_requests_ ABSL_GUARDED_BY(mu_);
 };
 
 // The latency buckets (seconds): 5 ms .. 30 min.

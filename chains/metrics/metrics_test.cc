@@ -97,7 +97,8 @@ TEST(AgentMetricsTest, HasChainsNamesAndOurs) {
         "watcher_pipelinerun_signing_failures_total{error_type=\"storage\"} 1",
         "# TYPE hallmark_run_sign_latency_seconds histogram", "hallmark_queue_depth 12",
         "hallmark_runs_waiting 0", "hallmark_runs_marked_failed_total 0",
-        "hallmark_key_loads_total 0"}) {
+        "hallmark_key_loads_total 0", "# TYPE hallmark_kube_requests_total counter",
+        "hallmark_registry_requests_total 0"}) {
     EXPECT_THAT(text, HasSubstr(name));
   }
 }

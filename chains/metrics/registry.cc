@@ -192,6 +192,20 @@ absl::Status Registry::AddGauge(absl::string_view name, absl::string_view help,
   return absl::OkStatus();
 }
 
+absl::Status Registry::AddCounterFunc(absl::string_view name, absl::string_view help,
+                                      std::function<double()> read) {
+  if (!read) return absl::InvalidArgumentError("metrics: counter without a reader");
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = Check(name); !s.ok()) return s;
+  auto f = std::make_unique<Family>();
+  f->name = std::string(name);
+  f->help = std::string(help);
+  f->type = "counter";
+  f->gauge = std::move(read);
+  families_.push_back(std::move(f));
+  return absl::OkStatus();
+}
+
 std::string Registry::Render() const {
   // Gauge readers may take other locks: read them without holding ours.
   std::vector<const Family*> families;

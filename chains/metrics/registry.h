@@ -94,6 +94,9 @@ class Registry {
   // AddGauge: the value is read by `read` at each Render (from the rendering thread).
   absl::Status AddGauge(absl::string_view name, absl::string_view help,
                         std::function<double()> read);
+  // AddCounterFunc: a counter whose (monotonic) value is kept elsewhere and read by `read`.
+  absl::Status AddCounterFunc(absl::string_view name, absl::string_view help,
+                              std::function<double()> read);
 
   // Render: every metric in the order it was added, in the text exposition format.
   std::string Render() const;
@@ -106,7 +109,7 @@ class Registry {
     std::unique_ptr<Counter> counter;
     std::unique_ptr<LabeledCounter> labeled;
     std::unique_ptr<Histogram> histogram;
-    std::function<double()> gauge;
+    std::function<double()> gauge;  // gauges, and counters kept elsewhere
   };
   absl::Status Check(absl::string_view name) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
