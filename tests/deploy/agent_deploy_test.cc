@@ -25,11 +25,11 @@
 #include "base/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/deploy/deployment_args.h"
 #include "tests/deploy/rbac_coverage.h"
 #include "tests/deploy/rbac_policy.h"
 #include "tests/deploy/request_attributes.h"
 #include "tests/registry/registry_server.h"
-#include "yaml-cpp/yaml.h"
 
 namespace hallmark::tests::deploy {
 namespace {
@@ -53,22 +53,6 @@ CommandResult Exec(const std::vector<std::string>& argv, const CommandOptions& o
   absl::StatusOr<CommandResult> r = RunCommand(argv, options);
   EXPECT_TRUE(r.ok()) << argv[0] << ": " << r.status();
   return r.ok() ? *r : CommandResult{};
-}
-
-// The agent container's args in the Deployment `kustomize_output` describes.
-std::vector<std::string> DeploymentArgs(const std::string& kustomize_output) {
-  std::vector<std::string> args;
-  try {
-    for (const YAML::Node& doc : YAML::LoadAll(kustomize_output)) {
-      if (!doc.IsMap() || doc["kind"].as<std::string>("") != "Deployment") continue;
-      for (const YAML::Node& a : doc["spec"]["template"]["spec"]["containers"][0]["args"]) {
-        args.push_back(a.as<std::string>());
-      }
-    }
-  } catch (const YAML::Exception& e) {
-    ADD_FAILURE() << e.what();
-  }
-  return args;
 }
 
 class AgentDeployTest : public ::testing::Test {
@@ -155,14 +139,15 @@ TEST_F(AgentDeployTest, SignsACompletedBuildahRunWithTheDeploymentsArgsAndRbac) 
   WriteFileOrDie(mount + "/cosign.password", kPassword);
 
   // The Deployment's args, with what the cluster would provide substituted.
-  std::vector<std::string> args = DeploymentArgs(MustKubectl({"kustomize", deploy_ + "/agent"}));
-  ASSERT_FALSE(args.empty());
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> args,
+                       ContainerArgs(MustKubectl({"kustomize", deploy_ + "/agent"}),
+                                     "tekton-chains-controller", "tekton-chains-controller"));
   int metrics_port = FreePort();
   std::vector<std::string> argv = {RunfilePath("cmd/hallmark")};
-  for (std::string a : args) {
-    a = absl::StrReplaceAll(a, {{"$(SYSTEM_NAMESPACE)", "tekton-chains"},
-                                {"0.0.0.0:9090", absl::StrCat("127.0.0.1:", metrics_port)},
-                                {"/etc/signing-secrets", mount}});
+  for (const std::string& a :
+       Substitute(args, {{"$(SYSTEM_NAMESPACE)", "tekton-chains"},
+                         {"0.0.0.0:9090", absl::StrCat("127.0.0.1:", metrics_port)},
+                         {"/etc/signing-secrets", mount}})) {
     argv.push_back(a);
   }
   for (const char* flag : {"--leader-elect", "--metrics-addr=127.0.0.1:"}) {

@@ -23,6 +23,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/deploy/deployment_args.h"
 #include "tests/deploy/rbac_coverage.h"
 #include "tests/deploy/rbac_policy.h"
 #include "tests/deploy/request_attributes.h"
@@ -168,17 +169,26 @@ TEST_F(WebhookDeployTest, GuideStoryThroughDeployManifests) {
   MustKubectl({"apply", "-f", dir_ + "/policy.yaml"});
   if (HasFailure()) return;
 
-  // The webhook as deploy/webhook/deployment.yaml runs it (API access by kubeconfig instead of
-  // --in-cluster; the policies ConfigMap is empty).
+  // The webhook with deploy/webhook/deployment.yaml's own args; only what a cluster provides is
+  // replaced: API access by kubeconfig instead of the ServiceAccount (--in-cluster), the mounted
+  // TLS Secret and (empty) policies ConfigMap, the listen address, and POD_NAMESPACE.
   std::string empty_policies = dir_ + "/policies";
   ASSERT_EQ(Exec({"mkdir", "-p", empty_policies}).exit_code, 0);
-  ASSERT_OK_AND_ASSIGN(
-      webhook_, BackgroundProcess::Start(
-                    {RunfilePath("cmd/hallmark"), "webhook", "--kubeconfig", kubeconfig_,
-                     "--policy", empty_policies, "--tls-cert", dir_ + "/certs/tls.crt", "--tls-key",
-                     dir_ + "/certs/tls.key", "--listen", absl::StrCat("127.0.0.1:", webhook_port),
-                     "--namespace", "hallmark-system", "--budget", "8s"},
-                    dir_ + "/webhook.log"));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> args,
+                       ContainerArgs(MustKubectl({"kustomize", deploy_ + "/webhook"}),
+                                     "hallmark-webhook", "webhook"));
+  std::vector<std::string> argv = {RunfilePath("cmd/hallmark")};
+  for (const std::string& a :
+       Substitute(args, {{"--in-cluster", "--kubeconfig=" + kubeconfig_},
+                         {"/etc/hallmark/policies", empty_policies},
+                         {"/etc/hallmark/tls", dir_ + "/certs"},
+                         {"--listen=:8443", absl::StrCat("--listen=127.0.0.1:", webhook_port)}})) {
+    argv.push_back(a);
+  }
+  EXPECT_THAT(absl::StrJoin(argv, " "), HasSubstr("--budget="));
+  CommandOptions env;
+  env.env["POD_NAMESPACE"] = "hallmark-system";  // the Deployment's fieldRef
+  ASSERT_OK_AND_ASSIGN(webhook_, BackgroundProcess::Start(argv, dir_ + "/webhook.log", env));
   ASSERT_OK(webhook_->WaitForOutput("listening on https://", absl::Seconds(20)));
   // Ready once the policy is loaded from the API server.
   absl::Time deadline = absl::Now() + absl::Seconds(20);
