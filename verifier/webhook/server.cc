@@ -1,5 +1,6 @@
 #include "verifier/webhook/server.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <utility>
@@ -130,16 +131,28 @@ void Tune(httplib::Server& s, int threads) {
   s.set_tcp_nodelay(true);
 }
 
+// Debian's cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into
+// the library): a burst of new connections (several API server replicas, or a client opening
+// its pool) overflows it and the dropped SYNs are retried after a second. Listening again on the
+// bound socket raises the backlog (Linux keeps the socket and takes the new value).
+constexpr int kListenBacklog = 1024;
+
 absl::StatusOr<int> Bind(httplib::Server& s, const std::string& host, int port) {
   const std::string h = host.empty() ? "0.0.0.0" : host;
+  auto fd = std::make_shared<std::atomic<int>>(-1);
+  s.set_socket_options([fd](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    fd->store(sock);
+  });
   if (port == 0) {
     int p = s.bind_to_any_port(h);
     if (p <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", h, ":0"));
-    return p;
-  }
-  if (!s.bind_to_port(h, port)) {
+    port = p;
+  } else if (!s.bind_to_port(h, port)) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", h, ":", port));
   }
+  if (fd->load() >= 0) ::listen(fd->load(), kListenBacklog);
   return port;
 }
 
