@@ -9,7 +9,8 @@
 #     ValidatingWebhookConfiguration <config>.
 #
 # Run it after `kubectl apply -k deploy/webhook`. Run it again to rotate (a new CA and
-# certificate), then restart the webhook: `kubectl rollout restart -n <ns> deploy/<service>`.
+# certificate): the webhook re-reads its certificate files when the kubelet updates the mounted
+# Secret (within about a minute); no restart needed.
 # The CA private key is not kept unless --out is given: nothing else ever needs it.
 #
 # Usage: gen-certs.sh [--namespace NS] [--service NAME] [--secret NAME] [--config NAME]
@@ -103,5 +104,5 @@ for kind in mutatingwebhookconfiguration validatingwebhookconfiguration; do
   echo "gen-certs.sh: caBundle of $i webhook(s) in $kind/$config"
   "${kubectl[@]}" patch "$kind" "$config" --type=json -p "[${patch%,}]" >/dev/null
 done
-echo "gen-certs.sh: done. Restart the webhook to load the new certificate:"
-echo "  kubectl rollout restart -n $namespace deployment/$service"
+echo "gen-certs.sh: done. The webhook loads the new certificate when the kubelet updates the"
+echo "  mounted Secret (about a minute)."
