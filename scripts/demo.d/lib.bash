@@ -4,10 +4,10 @@
 # ---- output ---------------------------------------------------------------------------------
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]; then
-  c_step=$'\e[1;34m' c_cmd=$'\e[1m' c_cluster=$'\e[36m' c_dim=$'\e[2m' c_ok=$'\e[32m'
-  c_err=$'\e[1;31m' c_off=$'\e[0m' tty=1
+  c_step=$'\e[1;34m' c_cmd=$'\e[1m' c_cluster=$'\e[36m' c_ok=$'\e[32m' c_err=$'\e[1;31m'
+  c_off=$'\e[0m' tty=1
 else
-  c_step="" c_cmd="" c_cluster="" c_dim="" c_ok="" c_err="" c_off="" tty=0
+  c_step="" c_cmd="" c_cluster="" c_ok="" c_err="" c_off="" tty=0
 fi
 steps_total=10
 current_step=0
@@ -121,35 +121,49 @@ run_expect_fail() {
 failed_line="" failed_command=""
 on_err() { failed_line=$1 failed_command=$2; }
 
+# die MESSAGE: ends the demo (on_exit stops the servers). Written to the demo's own stderr (fd 8),
+# since die may run where stderr is redirected (a condition polled by wait_for).
 die() {
   trap - ERR
   printf '\n%sscripts/demo: FAILED in step %s (%s): %s%s\n' "$c_err" "$current_step" \
-    "$current_title" "$*" "$c_off" >&2
+    "$current_title" "$*" "$c_off" >&8
   exit 1
 }
 
 # fail_early: a failure before any server was started.
 fail_early() {
-  printf '%sscripts/demo: %s%s\n' "$c_err" "$*" "$c_off" >&2
+  printf '%sscripts/demo: %s%s\n' "$c_err" "$*" "$c_off" >&8
   exit 1
 }
 
 on_exit() {
   local rc=$?
   trap - ERR
+  # A second Ctrl-C must not cut the cleanup short.
+  trap '' INT TERM HUP
+  # A signal's trap can run inside a command's redirection (run's capture): back to the demo's
+  # own output.
+  exec 1>&7 2>&8
+  local interrupted=0
+  ((rc != 129 && rc != 130 && rc != 143)) || interrupted=1
   if ((rc != 0)) && ((demo_done == 0)); then
-    if [ -n "$failed_command" ]; then
-      printf '%sscripts/demo: FAILED in step %s (%s): line %s: %s (exit %s)%s\n' "$c_err" \
-        "$current_step" "$current_title" "$failed_line" "$failed_command" "$rc" "$c_off" >&2
+    if ((interrupted)); then
+      printf '\n%sscripts/demo: interrupted in step %s (%s); stopping what it started%s\n' \
+        "$c_err" "$current_step" "$current_title" "$c_off" >&2
+    else
+      if [ -n "$failed_command" ]; then
+        printf '%sscripts/demo: FAILED in step %s (%s): line %s: %s (exit %s)%s\n' "$c_err" \
+          "$current_step" "$current_title" "$failed_line" "$failed_command" "$rc" "$c_off" >&2
+      fi
+      show_log_tails >&2
     fi
-    show_log_tails >&2
   fi
   if ((rc != 0)) || ((keep == 0)); then
     stop_all
   fi
-  if ((rc != 0)); then
+  if ((rc != 0)) && ((interrupted == 0)); then
     printf 'scripts/demo: logs and state kept in %s\n' "$work" >&2
-  elif ((keep == 0)); then
+  elif ((rc != 0)) || ((keep == 0)); then
     rm -rf "$work"
   fi
   exit "$rc"
@@ -177,10 +191,12 @@ started=()
 start_bg() {
   local name=$1 log=$2
   shift 2
+  # 7 and 8 are the demo's own output (on_exit): a server must not hold them open, or a pipe
+  # reading the demo (scripts/demo --keep | tee) would never end.
   if ((keep)); then
-    setsid "$@" </dev/null >"$log" 2>&1 &
+    setsid "$@" </dev/null >"$log" 2>&1 7>&- 8>&- &
   else
-    "$@" </dev/null >"$log" 2>&1 &
+    "$@" </dev/null >"$log" 2>&1 7>&- 8>&- &
   fi
   pid_of[$name]=$!
   log_of[$name]=$log
@@ -245,7 +261,7 @@ wait_for() {
   shift 2
   local t0 i=0 last_dot=0
   t0=$(now_us)
-  ((tty)) || printf '  waiting for %s ' "$desc"
+  ((tty)) || printf '  waiting for %s' "$desc"
   while ! "$@" >/dev/null 2>&1; do
     check_servers
     local el=$((($(now_us) - t0) / 1000000))
@@ -264,7 +280,7 @@ wait_for() {
   if ((tty)); then
     printf '\r\e[K  %sok%s waited %ss for %s\n' "$c_ok" "$c_off" "$(seconds_since "$t0")" "$desc"
   else
-    printf 'ok (%ss)\n' "$(seconds_since "$t0")"
+    printf ' ok (%ss)\n' "$(seconds_since "$t0")"
   fi
 }
 
@@ -272,7 +288,7 @@ wait_for() {
 wait_pid_spinning() {
   local pid=$1 desc=$2 t0 i=0 last_dot=0
   t0=$(now_us)
-  ((tty)) || printf '  %s ' "$desc"
+  ((tty)) || printf '  %s' "$desc"
   while kill -0 "$pid" 2>/dev/null; do
     local el=$((($(now_us) - t0) / 1000000))
     if ((tty)); then
@@ -285,9 +301,13 @@ wait_pid_spinning() {
   done
   local rc=0
   wait "$pid" || rc=$?
-  if ((tty)); then printf '\r\e[K'; else printf '\n'; fi
-  if ((rc == 0)); then
-    printf '  %sok%s %s (%ss)\n' "$c_ok" "$c_off" "$desc" "$(seconds_since "$t0")"
+  if ((tty)); then
+    printf '\r\e[K'
+    ((rc != 0)) || printf '  %sok%s %s (%ss)\n' "$c_ok" "$c_off" "$desc" "$(seconds_since "$t0")"
+  elif ((rc == 0)); then
+    printf ' ok (%ss)\n' "$(seconds_since "$t0")"
+  else
+    printf ' failed\n'
   fi
   return "$rc"
 }
