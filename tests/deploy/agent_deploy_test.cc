@@ -234,7 +234,16 @@ TEST_F(AgentDeployTest, SignsACompletedBuildahRunWithTheDeploymentsArgsAndRbac) 
                   absl::StrCat("http://127.0.0.1:", metrics_port, "/readyz")})
                 .out,
             "200");
-  std::string metrics = Curl(metrics_port, "/metrics");
+  // (Counters move right after the patches the annotations come from: allow a moment.)
+  std::string metrics;
+  for (int i = 0; i < 50; ++i) {
+    metrics = Curl(metrics_port, "/metrics");
+    if (absl::StrContains(metrics, "hallmark_runs_marked_failed_total 1") &&
+        absl::StrContains(metrics, "watcher_pipelinerun_marked_signed_total 1")) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
   EXPECT_THAT(metrics, HasSubstr("watcher_taskrun_marked_signed_total 3"));
   EXPECT_THAT(metrics, HasSubstr("watcher_pipelinerun_marked_signed_total 1"));
   EXPECT_THAT(metrics, HasSubstr("hallmark_runs_marked_failed_total 1"));
