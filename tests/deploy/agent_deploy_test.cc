@@ -216,10 +216,14 @@ TEST_F(AgentDeployTest, SignsACompletedBuildahRunWithTheDeploymentsArgsAndRbac) 
   for (const auto& e : expected) {
     EXPECT_EQ(signed_of(e[0], e[1]), e[2]) << e[0] << "/" << e[1] << "\n" << agent_->Log();
   }
-  EXPECT_THAT(MustKubectl({"get", "events", "-n", "default", "-o",
-                           "jsonpath={range .items[*]}{.involvedObject.name} {.reason}: "
-                           "{.message}{\"\\n\"}{end}"}),
-              HasSubstr("huge "));
+  std::string events;
+  for (int i = 0; i < 50 && !absl::StrContains(events, "huge "); ++i) {
+    if (i > 0) absl::SleepFor(absl::Milliseconds(100));
+    events = MustKubectl({"get", "events", "-n", "default", "-o",
+                          "jsonpath={range .items[*]}{.involvedObject.name} {.reason}: "
+                          "{.message}{\"\\n\"}{end}"});
+  }
+  EXPECT_THAT(events, HasSubstr("huge "));
 
   // The image signature is in the registry and verifies with the public key.
   r = Hallmark({"verify", "--key", "cosign.pub", "--insecure-ignore-tlog",
