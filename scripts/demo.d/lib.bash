@@ -1,5 +1,7 @@
 # scripts/demo.d/lib.bash: output, process and registry helpers of scripts/demo (sourced by it).
-# Globals it reads: work, keep, break_at, registry, kubectl_bin, hallmark_bin, api_url.
+# Globals it reads (set by scripts/demo): work, keep, break_at, registry, kubectl_bin,
+# hallmark_bin, api_url, agent_port, webhook_port, signed_image; it sets pushed_digest.
+# shellcheck shell=bash disable=SC2154,SC2034
 
 # ---- output ---------------------------------------------------------------------------------
 
@@ -252,7 +254,7 @@ free_port() {
 
 # ---- progress -------------------------------------------------------------------------------
 
-spin_frames='|/-\'
+spin_frames="|/-\\"
 
 # wait_for DESC TIMEOUT_S CMD...: runs CMD (quietly) until it succeeds, showing a spinner (or
 # dots without a terminal) with the elapsed time; dies on timeout or if a server exited.
