@@ -1,6 +1,8 @@
 #include "chains/reconciler/reconciler.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -215,6 +217,7 @@ std::optional<RunReconciler::Failure> RunReconciler::SignTaskRun(const Setup& se
     return Failure{Prefix("parsing the TaskRun", run.status()), metrics::kErrorPayloadCreation};
   }
   const std::shared_ptr<const signer::Signer>& signer = *setup.signer;
+  std::vector<StoreJob> jobs;
 
   if (config.oci.Enabled()) {
     absl::StatusOr<artifacts::SigningTargets> targets = artifacts::ExtractSigningTargets(*run);
@@ -237,26 +240,9 @@ std::optional<RunReconciler::Failure> RunReconciler::SignTaskRun(const Setup& se
       artifact.key = storage::ImageKey(*image.image.digest());
       artifact.signer = signer->public_key();
       for (const std::string& name : config.oci.storage) {
-        storage::Backend* backend =
-            name == config::kStorageOci ? setup.oci.get() : setup.tekton.get();
-        if (backend == nullptr) {
-          return Failure{absl::InternalError(absl::StrCat("storage backend ", name, " not built")),
-                         metrics::kErrorStorage};
-        }
-        absl::StatusOr<storage::StoreResult> stored = backend->Store(artifact);
-        if (!stored.ok()) {
-          return Failure{Prefix(absl::StrCat("storing the signature of ", image.image.String(),
-                                             " (", name, ")"),
-                                stored.status()),
-                         metrics::kErrorStorage};
-        }
-        if (m != nullptr) m->payload_stored->Inc();
-        if (!stored->stored) {
-          log::Debug(
-              "already stored",
-              {{"artifact", "signature"}, {"image", image.image.String()}, {"backend", name}});
-        }
-        work->annotations.insert(stored->run_annotations.begin(), stored->run_annotations.end());
+        jobs.push_back(StoreJob{name == config::kStorageOci ? setup.oci.get() : setup.tekton.get(),
+                                std::string(name), artifact,
+                                absl::StrCat("the signature of ", image.image.String())});
       }
       ++work->images;
     }
@@ -270,17 +256,16 @@ std::optional<RunReconciler::Failure> RunReconciler::SignTaskRun(const Setup& se
         signer->SignDsse(crypto::kInTotoPayloadType, statement->payload);
     if (!envelope.ok()) return Failure{envelope.status(), metrics::kErrorSigning};
     if (m != nullptr) m->sign_created->Inc();
-    std::optional<Failure> f = StoreAttestation(setup, config.taskrun, m, *statement, *envelope,
-                                                storage::TaskRunKey(run->metadata.uid), work);
-    if (f.has_value()) return f;
+    AddAttestationJobs(setup, config.taskrun, *statement, *envelope,
+                       storage::TaskRunKey(run->metadata.uid), &jobs);
   }
-  return std::nullopt;
+  return RunStores(jobs, m, work);
 }
 
-std::optional<RunReconciler::Failure> RunReconciler::StoreAttestation(
-    const Setup& setup, const config::ArtifactConfig& type, const metrics::KindMetrics* m,
-    const formats::Statement& statement, const std::string& envelope, const std::string& key,
-    Work* work) {
+void RunReconciler::AddAttestationJobs(const Setup& setup, const config::ArtifactConfig& type,
+                                       const formats::Statement& statement,
+                                       const std::string& envelope, const std::string& key,
+                                       std::vector<StoreJob>* jobs) {
   const std::shared_ptr<const signer::Signer>& signer = *setup.signer;
   storage::SignedArtifact artifact;
   artifact.kind = storage::SignedArtifact::Kind::kAttestation;
@@ -291,48 +276,72 @@ std::optional<RunReconciler::Failure> RunReconciler::StoreAttestation(
   artifact.signer = signer->public_key();
   // tekton: annotations on the run (written by the final patch).
   if (type.Stores(config::kStorageTekton)) {
-    if (setup.tekton == nullptr) {
-      return Failure{absl::InternalError("storage backend tekton not built"),
-                     metrics::kErrorStorage};
-    }
-    absl::StatusOr<storage::StoreResult> stored = setup.tekton->Store(artifact);
-    if (!stored.ok()) {
-      return Failure{Prefix("storing the attestation (tekton)", stored.status()),
-                     metrics::kErrorStorage};
-    }
-    if (m != nullptr) m->payload_stored->Inc();
-    work->annotations.insert(stored->run_annotations.begin(), stored->run_annotations.end());
-    ++work->attestations;
+    jobs->push_back(StoreJob{setup.tekton.get(), std::string(config::kStorageTekton), artifact,
+                             "the attestation"});
   }
   // oci: one `.att` per subject that is an OCI image (Chains fails the whole run on a subject
   // that is not one; such a subject simply has no registry to go to).
   if (type.Stores(config::kStorageOci)) {
-    if (setup.oci == nullptr) {
-      return Failure{absl::InternalError("storage backend oci not built"), metrics::kErrorStorage};
-    }
     for (const artifacts::Artifact& subject : statement.subjects) {
       std::optional<oci::Reference> image = OciSubject(subject);
       if (!image.has_value()) {
         log::Debug("subject is not an OCI image: no .att", {{"subject", subject.name}});
         continue;
       }
-      artifact.image = *image;
-      absl::StatusOr<storage::StoreResult> stored = setup.oci->Store(artifact);
-      if (!stored.ok()) {
-        return Failure{
-            Prefix(absl::StrCat("storing the attestation of ", image->String(), " (oci)"),
-                   stored.status()),
-            metrics::kErrorStorage};
-      }
-      if (m != nullptr) m->payload_stored->Inc();
-      if (!stored->stored) {
-        log::Debug("already stored",
-                   {{"artifact", "attestation"}, {"image", image->String()}, {"backend", "oci"}});
-      }
-      ++work->attestations;
+      storage::SignedArtifact for_image = artifact;
+      for_image.image = *image;
+      jobs->push_back(StoreJob{setup.oci.get(), std::string(config::kStorageOci),
+                               std::move(for_image),
+                               absl::StrCat("the attestation of ", image->String())});
     }
   }
-  return std::nullopt;
+}
+
+std::optional<RunReconciler::Failure> RunReconciler::RunStores(std::vector<StoreJob>& jobs,
+                                                               const metrics::KindMetrics* m,
+                                                               Work* work) {
+  // Every store is independent (a different tag, or annotations): run them at once, so a run's
+  // latency is that of its slowest push, not their sum. At most kMaxParallelStores threads.
+  constexpr size_t kMaxParallelStores = 8;
+  std::vector<absl::StatusOr<storage::StoreResult>> results(jobs.size(),
+                                                            absl::UnknownError("not attempted"));
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < jobs.size(); i = next++) {
+      StoreJob& job = jobs[i];
+      results[i] = job.backend == nullptr ? absl::InternalError(absl::StrCat(
+                                                "storage backend ", job.backend_name, " not built"))
+                                          : job.backend->Store(job.artifact);
+    }
+  };
+  std::vector<std::thread> threads;
+  size_t extra = std::min(jobs.size(), kMaxParallelStores);
+  for (size_t t = 1; t < extra; ++t) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+
+  std::optional<Failure> failure;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (!results[i].ok()) {
+      if (!failure.has_value()) {
+        failure =
+            Failure{Prefix(absl::StrCat("storing ", jobs[i].what, " (", jobs[i].backend_name, ")"),
+                           results[i].status()),
+                    metrics::kErrorStorage};
+      }
+      continue;
+    }
+    if (m != nullptr) m->payload_stored->Inc();
+    if (!results[i]->stored) {
+      log::Debug("already stored", {{"artifact", jobs[i].what}, {"backend", jobs[i].backend_name}});
+    }
+    if (jobs[i].artifact.kind == storage::SignedArtifact::Kind::kAttestation) {
+      ++work->attestations;
+    }
+    work->annotations.insert(results[i]->run_annotations.begin(),
+                             results[i]->run_annotations.end());
+  }
+  return failure;
 }
 
 std::optional<RunReconciler::Failure> RunReconciler::SignPipelineRun(const Setup& setup,
@@ -379,8 +388,10 @@ std::optional<RunReconciler::Failure> RunReconciler::SignPipelineRun(const Setup
       signer->SignDsse(crypto::kInTotoPayloadType, statement->payload);
   if (!envelope.ok()) return Failure{envelope.status(), metrics::kErrorSigning};
   if (m != nullptr) m->sign_created->Inc();
-  return StoreAttestation(setup, config.pipelinerun, m, *statement, *envelope,
-                          storage::PipelineRunKey(run->metadata.uid), work);
+  std::vector<StoreJob> jobs;
+  AddAttestationJobs(setup, config.pipelinerun, *statement, *envelope,
+                     storage::PipelineRunKey(run->metadata.uid), &jobs);
+  return RunStores(jobs, m, work);
 }
 
 absl::Status RunReconciler::Mark(

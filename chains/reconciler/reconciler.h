@@ -139,13 +139,22 @@ class RunReconciler final : public controller::Reconciler {
   std::optional<Failure> SignTaskRun(const Setup& setup, const nlohmann::json& object, Work* work);
   std::optional<Failure> SignPipelineRun(const Setup& setup, const RunKey& key,
                                          const nlohmann::json& object, Work* work);
-  // StoreAttestation: the signed statement to the type's backends (tekton: annotations for the
-  // final patch; oci: one `.att` per image subject).
-  std::optional<Failure> StoreAttestation(const Setup& setup, const config::ArtifactConfig& type,
-                                          const metrics::KindMetrics* m,
-                                          const formats::Statement& statement,
-                                          const std::string& envelope, const std::string& key,
-                                          Work* work);
+  // One Store call to make.
+  struct StoreJob {
+    storage::Backend* backend;  // null when the config names a backend that was not built
+    std::string backend_name;
+    storage::SignedArtifact artifact;
+    std::string what;  // for messages: "the signature of <image>"
+  };
+  // AddAttestationJobs: the signed statement to the type's backends (tekton: annotations for
+  // the final patch; oci: one `.att` per image subject).
+  void AddAttestationJobs(const Setup& setup, const config::ArtifactConfig& type,
+                          const formats::Statement& statement, const std::string& envelope,
+                          const std::string& key, std::vector<StoreJob>* jobs);
+  // RunStores: every job, concurrently; the first failure (in job order), if any. Successful
+  // jobs count in the metrics and add their annotations to `work` either way.
+  std::optional<Failure> RunStores(std::vector<StoreJob>& jobs, const metrics::KindMetrics* m,
+                                   Work* work);
   // Mark: the final merge patch (signed=true or failed) with preconditions and the 409 loop.
   // Returns OK when patched or when the run turned out to be reconciled already
   // (`*already` set).

@@ -197,6 +197,10 @@ TEST_F(ReconcilerTest, SignsATaskRunImageAndProvenanceWithOnePatch) {
 
   std::vector<storage::SignedArtifact> stored = oci_->stored();
   ASSERT_EQ(stored.size(), 2u);
+  // The .sig and .att are pushed concurrently: order them for the checks.
+  if (stored[0].kind != storage::SignedArtifact::Kind::kImageSignature) {
+    std::swap(stored[0], stored[1]);
+  }
   EXPECT_EQ(stored[0].kind, storage::SignedArtifact::Kind::kImageSignature);
   EXPECT_EQ(stored[0].image->String(), std::string("registry.example/app@") + kDigestA);
   ASSERT_OK_AND_ASSIGN(auto payload, crypto::SimpleSigningPayload::ParseStrict(stored[0].payload));

@@ -137,6 +137,11 @@ double PeakRssMib(pid_t pid) {
 }
 
 void RemoveScratch(AgentHarness& h) {
+  if (std::getenv("HALLMARK_BENCH_KEEP") != nullptr) {
+    std::fprintf(stderr, "agent_bench: kept %s (agent logs), %s, %s\n", h.dir().c_str(),
+                 h.api().dir().c_str(), h.registry().storage_dir().c_str());
+    return;
+  }
   std::error_code ec;
   std::filesystem::remove_all(std::filesystem::path(h.registry().storage_dir()).parent_path(), ec);
   std::filesystem::remove_all(h.api().dir(), ec);
