@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/yaml_stream.h"
 #include "yaml-cpp/yaml.h"
 
 namespace hallmark {
@@ -194,6 +195,8 @@ std::string JsonToYaml(const json& value) {
 absl::StatusOr<std::vector<json>> ParseYamlDocuments(absl::string_view text) {
   // yaml-cpp reports errors by exception: they are caught here, the one place that parses.
   try {
+    absl::Status finite = CheckYamlStreamTerminates(text);
+    if (!finite.ok()) return finite;
     std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
     // Without aliases every node takes at least one byte of text, so more nodes than bytes can
     // only come from alias expansion.

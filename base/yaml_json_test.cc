@@ -63,6 +63,13 @@ TEST(YamlJsonTest, BillionLaughsIsRefusedNotExpanded) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expands to more than")));
 }
 
+// yaml-cpp 0.7.0's LoadAll ran away on these (15 GiB in a minute); found by scripts/fuzz.
+TEST(YamlJsonTest, StrayTopLevelCommaIsAnErrorNotARunaway) {
+  EXPECT_THAT(ParseYamlDocuments("{},"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseYamlDocuments("a: 1\n---\n[],\n"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseYamlOrJson(" {},"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(YamlJsonTest, DepthIsBounded) {
   std::string deep;
   for (int i = 0; i < 100; ++i) deep += "[";

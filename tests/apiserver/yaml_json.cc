@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "base/yaml_stream.h"
 #include "yaml-cpp/yaml.h"
 
 namespace hallmark::tests::apiserver {
@@ -182,6 +183,11 @@ struct Converter {
 }  // namespace
 
 absl::StatusOr<std::vector<nlohmann::json>> ParseYamlDocuments(absl::string_view text) {
+  absl::Status finite = CheckYamlStreamTerminates(text);
+  if (!finite.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("error converting YAML to JSON: ", finite.message()));
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));

@@ -77,6 +77,14 @@ TEST(YamlJson, ErrorsNameTheLine) {
                                                      ::testing::HasSubstr("scalar map keys")));
 }
 
+// Found by scripts/fuzz (testdata/fuzz/manifest/stray_comma): yaml-cpp 0.7.0's LoadAll never
+// returned on "{}," and took 15 GiB in a minute.
+TEST(YamlJson, StrayTopLevelCommaIsAnError) {
+  EXPECT_THAT(ParseYamlDocuments("{},"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseYamlDocuments("kind: Pod\n---\n[],"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(YamlJson, AliasBombIsBounded) {
   // Each level references the previous one ten times: 10^9 nodes if expanded naively.
   std::string yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";

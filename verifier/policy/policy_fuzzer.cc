@@ -32,24 +32,24 @@
 
 namespace {
 
+using hallmark::verifier::AttachmentKind;
+using hallmark::verifier::AttachmentLayer;
 using hallmark::verifier::policy::AdmissionInput;
 using hallmark::verifier::policy::Engine;
 using hallmark::verifier::policy::EngineOptions;
 using hallmark::verifier::policy::EngineOutcome;
 using hallmark::verifier::policy::LoadOptions;
 using hallmark::verifier::policy::Policy;
-using hallmark::verifier::AttachmentKind;
-using hallmark::verifier::AttachmentLayer;
 using hallmark::verifier::policy::testing::FakeSecretSource;
 using nlohmann::json;
 
 // Says which invariant broke (the libFuzzer stack trace has no line numbers in replay builds).
-#define Check(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
+#define Check(cond)                                                           \
+  do {                                                                        \
+    if (!(cond)) {                                                            \
       std::fprintf(stderr, "policy_fuzzer: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                            \
-    }                                                                          \
+      std::abort();                                                           \
+    }                                                                         \
   } while (false)
 
 // A read-only registry: testing::FakeImageSource records every call, which would grow without
@@ -122,18 +122,18 @@ World* MakeWorld() {
   Check(signed_digest.ok() && unsigned_digest.ok());
   w->images.SetTag("registry.example:5000/demo:v1", *signed_digest);
   w->images.SetTag("registry.example:5000/unsigned:v1", *unsigned_digest);
-  auto sig = hallmark::verifier::policy::testing::SignatureLayer(
-      *key, "registry.example:5000/demo", *signed_digest);
+  auto sig = hallmark::verifier::policy::testing::SignatureLayer(*key, "registry.example:5000/demo",
+                                                                 *signed_digest);
   Check(sig.ok());
-  w->images.SetLayers("registry.example:5000/demo", *signed_digest,
-                      AttachmentKind::kSignatures, {*sig});
+  w->images.SetLayers("registry.example:5000/demo", *signed_digest, AttachmentKind::kSignatures,
+                      {*sig});
   json statement = hallmark::verifier::policy::testing::Statement(
       "https://slsa.dev/provenance/v0.2", "registry.example:5000/demo", *signed_digest,
       {{"builder", {{"id", "https://tekton.dev/chains/v2"}}}});
   auto att = hallmark::verifier::policy::testing::AttestationLayer(*key, statement);
   Check(att.ok());
-  w->images.SetLayers("registry.example:5000/demo", *signed_digest,
-                      AttachmentKind::kAttestations, {*att});
+  w->images.SetLayers("registry.example:5000/demo", *signed_digest, AttachmentKind::kAttestations,
+                      {*att});
   hallmark::verifier::policy::Secret secret;
   secret.data["cosign.pub"] = key->public_key().Pem();
   secret.version = "1";
@@ -144,29 +144,28 @@ World* MakeWorld() {
   w->pod.kind = "Pod";
   w->pod.ns = "policy";
   w->pod.name = "p";
-  w->pod.object = {{"apiVersion", "v1"},
-                   {"kind", "Pod"},
-                   {"metadata", {{"name", "p"}, {"namespace", "policy"}, {"labels", {{"app", "x"}}}}},
-                   {"spec", {{"containers", containers}, {"initContainers", init}}}};
+  w->pod.object = {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata", {{"name", "p"}, {"namespace", "policy"}, {"labels", {{"app", "x"}}}}},
+      {"spec", {{"containers", containers}, {"initContainers", init}}}};
   w->pod.user.username = "kubernetes-admin";
 
   json old_spec = {{"containers", json::array({{{"name", "app"}, {"image", "busybox"}}})}};
   auto deployment = [](const json& pod_spec) {
-    return json{{"apiVersion", "apps/v1"},
-                {"kind", "Deployment"},
-                {"metadata",
-                 {{"name", "d"},
-                  {"namespace", "policy"},
-                  {"deletionTimestamp", "2026-01-01T00:00:00Z"}}},
-                {"spec", {{"template", {{"spec", pod_spec}}}}}};
+    return json{
+        {"apiVersion", "apps/v1"},
+        {"kind", "Deployment"},
+        {"metadata",
+         {{"name", "d"}, {"namespace", "policy"}, {"deletionTimestamp", "2026-01-01T00:00:00Z"}}},
+        {"spec", {{"template", {{"spec", pod_spec}}}}}};
   };
   w->deployment_update.operation = "UPDATE";
   w->deployment_update.group = "apps";
   w->deployment_update.kind = "Deployment";
   w->deployment_update.ns = "policy";
   w->deployment_update.name = "d";
-  w->deployment_update.object =
-      deployment({{"containers", containers}, {"initContainers", init}});
+  w->deployment_update.object = deployment({{"containers", containers}, {"initContainers", init}});
   w->deployment_update.old_object = deployment(old_spec);
   return w;
 }
@@ -236,7 +235,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     EngineOutcome mutated = engine.Mutate(*relaxed, *input);
     CheckOutcome(*relaxed, mutated);
     AdmissionInput after = *input;
-    if (mutated.allowed && mutated.patched_object.is_object()) after.object = mutated.patched_object;
+    if (mutated.allowed && mutated.patched_object.is_object())
+      after.object = mutated.patched_object;
     CheckOutcome(*relaxed, engine.Validate(*relaxed, after));
   }
   return 0;
