@@ -10,7 +10,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "base/clock.h"
 #include "base/testing/fixtures.h"
 #include "base/testing/status_matchers.h"
@@ -548,6 +550,81 @@ TEST_F(EngineTest, ConcurrentMissesAreCoalescedAndHitsPinTheVerifiedDigest) {
   changed["metadata"]["labels"] = {{"edited", "yes"}};
   Mutate(Load(changed), PodInput("ns", "x", {"registry.local/app:v1"}));
   EXPECT_EQ(source_.resolves(), 2);
+}
+
+// ---- the upstream chainsaw policies: the results their README states, with our key in place of
+// the upstream one (whose private half is not published) ----
+
+std::string WithKey(const std::string& yaml, const std::string& pem) {
+  std::vector<std::string> out;
+  std::vector<std::string> lines = absl::StrSplit(yaml, '\n');
+  for (size_t i = 0; i < lines.size(); ++i) {
+    size_t at = lines[i].find("-----BEGIN PUBLIC KEY-----");
+    if (at == std::string::npos) {
+      out.push_back(lines[i]);
+      continue;
+    }
+    std::string indent = lines[i].substr(0, at);
+    while (lines[i].find("-----END PUBLIC KEY-----") == std::string::npos) ++i;
+    for (absl::string_view l : absl::StrSplit(pem, '\n', absl::SkipEmpty())) {
+      out.push_back(indent + std::string(l));
+    }
+  }
+  return absl::StrJoin(out, "\n");
+}
+
+TEST_F(EngineTest, UpstreamKeyedPoliciesGiveTheirStatedResults) {
+  const std::string repo = "ghcr.io/kyverno/test-verify-image";
+  oci::Digest signed_digest = oci::Sha256Of("signed");
+  oci::Digest other_digest = oci::Sha256Of("signed-by-someone-else");
+  source_.SetTag(repo + ":signed", {signed_digest});
+  source_.SetTag(repo + ":unsigned", {oci::Sha256Of("unsigned")});
+  source_.SetTag(repo + ":signed-by-someone-else", {other_digest});
+  source_.SetLayers(repo, signed_digest, AttachmentKind::kSignatures,
+                    {*testing::SignatureLayer(key_, repo, signed_digest)});
+  source_.SetLayers(repo, other_digest, AttachmentKind::kSignatures,
+                    {*testing::SignatureLayer(other_, repo, other_digest)});
+  FakeSecretSource secrets;
+  secrets.Set("test-verify-images", "testsecret",
+              Secret{"Opaque", {{"cosign.pub", key_.public_key().Pem()}}, "1"});
+  secrets_ = &secrets;
+  for (const char* file : {"upstream-keyed-basic.yaml", "upstream-keyed-secret.yaml",
+                           "upstream-multiple-attestors-count.yaml"}) {
+    ASSERT_OK_AND_ASSIGN(std::vector<Policy> p,
+                         ParsePolicies(WithKey(ReadFixture(absl::StrCat("kyverno/policies/", file)),
+                                               key_.public_key().Pem())));
+    EngineOutcome ok = Mutate(p, PodInput("test", "signed", {repo + ":signed"}));
+    EXPECT_TRUE(ok.allowed) << file << ": " << ok.message;
+    EXPECT_EQ(ok.patched_object["spec"]["containers"][0]["image"],
+              repo + ":signed@" + signed_digest.String())
+        << file;
+    EngineOutcome no = Mutate(p, PodInput("test", "unsigned", {repo + ":unsigned"}));
+    EXPECT_FALSE(no.allowed) << file;
+    EXPECT_THAT(no.results[0].message,
+                HasSubstr(".attestors[0].entries[0].keys: no signatures found"))
+        << file;
+    EngineOutcome wrong = Mutate(p, PodInput("test", "else", {repo + ":signed-by-someone-else"}));
+    EXPECT_FALSE(wrong.allowed) << file;
+    EXPECT_THAT(wrong.message, HasSubstr("no matching signatures")) << file;
+  }
+  // The second rule of multiple-attestors-count: my.local.repo images, no digest patch.
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<Policy> count,
+      ParsePolicies(WithKey(ReadFixture("kyverno/policies/upstream-multiple-attestors-count.yaml"),
+                            key_.public_key().Pem())));
+  oci::Digest local = oci::Sha256Of("local");
+  source_.SetTag("my.local.repo/app:v1", {local});
+  source_.SetLayers("my.local.repo/app", local, AttachmentKind::kSignatures,
+                    {*testing::SignatureLayer(key_, "my.local.repo/app", local)});
+  EngineOutcome local_ok = Mutate(count, PodInput("test", "local", {"my.local.repo/app:v1"}));
+  EXPECT_TRUE(local_ok.allowed) << local_ok.message;
+  EXPECT_EQ(local_ok.patched_object["spec"]["containers"][0]["image"], "my.local.repo/app:v1");
+  EXPECT_EQ(local_ok.results[0].rule, "check-2");
+  // `required`: the validating webhook sees the annotation the mutating one wrote.
+  AdmissionInput validated = PodInput("test", "local", {"my.local.repo/app:v1"});
+  EXPECT_FALSE(Validate(count, validated).allowed);  // not annotated: unverified image
+  validated.object = local_ok.patched_object;
+  EXPECT_TRUE(Validate(count, validated).allowed);
 }
 
 // ---- validating webhook ----
