@@ -825,7 +825,8 @@ class ApiEngine::Impl {
       served = ServeJson(info, next);
       HM_RETURN_IF_ERROR(admission_->Validate(req, &served));
     }
-    (*m)["resourceVersion"] = absl::StrCat(cur_rv);
+    // Admission replaced `next`: the old `m` points into freed memory (writing through it made
+    // every update a use-after-free).
     m = EnsureObject(next, "metadata");
     (*m)["resourceVersion"] = absl::StrCat(cur_rv);
     bool deleting = Member(old_meta, "deletionTimestamp") != nullptr;
