@@ -159,8 +159,9 @@ TEST(Binary, UpdatesWriteNoFreedMemory) {
   EXPECT_EQ(patched->status, 200) << patched->body;
   // A TaskRun completed as Tekton does it (scripts/demo too): create, then patch /status.
   const std::string trs = "/apis/tekton.dev/v1/namespaces/default/taskruns";
-  auto run = c.Post(trs, R"({"apiVersion":"tekton.dev/v1","kind":"TaskRun",)"
-                         R"("metadata":{"name":"r"},"spec":{"taskRef":{"name":"t"}}})",
+  auto run = c.Post(trs,
+                    R"({"apiVersion":"tekton.dev/v1","kind":"TaskRun",)"
+                    R"("metadata":{"name":"r"},"spec":{"taskRef":{"name":"t"}}})",
                     "application/json");
   ASSERT_TRUE(run);
   ASSERT_EQ(run->status, 201) << run->body;
