@@ -1,5 +1,7 @@
 #include "chains/agent/ops_server.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <utility>
 
@@ -47,6 +49,12 @@ absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(absl::string_view ad
   if (absl::Status parsed = ParseHostPort(address, &s->host_, &port); !parsed.ok()) return parsed;
   s->server_ = std::make_unique<httplib::Server>();
   httplib::Server& server = *s->server_;
+  // httplib's default also sets SO_REUSEPORT, which lets a second agent bind the same port
+  // silently and share its connections: keep only SO_REUSEADDR (fast restarts).
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
+  });
   server.set_keep_alive_max_count(100);
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);

@@ -1,0 +1,99 @@
+#include "chains/agent/setup_manager.h"
+
+#include <atomic>
+#include <map>
+#include <string>
+
+#include "base/secret_data.h"
+#include "base/testing/fixtures.h"
+#include "base/testing/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "signer/key_store.h"
+
+namespace hallmark::chains::agent {
+namespace {
+
+using ::hallmark::testing::StatusIs;
+using ::testing::HasSubstr;
+using Data = std::map<std::string, std::string>;
+
+signer::SecretFiles X509() {
+  signer::SecretFiles files;
+  files.emplace("x509.pem", SecretData(testing::ReadFixture("chains/keys/x509.pem")));
+  return files;
+}
+
+class SetupManagerTest : public ::testing::Test {
+ protected:
+  SetupManagerTest()
+      : keys_("Secret tekton-chains/signing-secrets"),
+        manager_(&keys_, {}, [this] { ++changes_; }) {}
+  signer::KeyStore keys_;
+  std::atomic<int> changes_{0};
+  SetupManager manager_;
+};
+
+TEST_F(SetupManagerTest, NothingBeforeTheConfigIsRead) {
+  EXPECT_FALSE(manager_.ConfigKnown());
+  EXPECT_THAT(manager_.Current().status(), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(SetupManagerTest, DefaultsWithoutAConfigMapAndTheKeyFollowsTheStore) {
+  ASSERT_OK(manager_.UpdateConfig(std::nullopt));
+  ASSERT_OK_AND_ASSIGN(auto setup, manager_.Current());
+  EXPECT_EQ(setup->config.taskrun.storage, std::set<std::string>{"tekton"});
+  EXPECT_NE(setup->tekton, nullptr);
+  EXPECT_NE(setup->oci, nullptr);  // artifacts.oci.storage defaults to oci
+  EXPECT_THAT(setup->signer.status(), StatusIs(absl::StatusCode::kUnavailable));
+
+  keys_.Update(X509());
+  manager_.KeyChanged();
+  ASSERT_OK_AND_ASSIGN(setup, manager_.Current());
+  ASSERT_OK(setup->signer.status());
+  EXPECT_THAT((*setup->signer)->Describe(), HasSubstr("x509.pem"));
+  EXPECT_EQ(changes_.load(), 2);
+}
+
+TEST_F(SetupManagerTest, InvalidKeepsThePreviousAndUnsupportedMakesRunsWait) {
+  ASSERT_OK(manager_.UpdateConfig(Data{{"artifacts.taskrun.storage", "oci"}}));
+  ASSERT_OK_AND_ASSIGN(auto first, manager_.Current());
+  // Invalid: refused, the previous config stays in force.
+  EXPECT_THAT(manager_.UpdateConfig(Data{{"artifacts.taskrun.format", "tekton"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(auto kept, manager_.Current());
+  EXPECT_EQ(kept->config.taskrun.storage, std::set<std::string>{"oci"});
+  // The oci backend is reused while its options are unchanged.
+  EXPECT_EQ(kept->oci, first->oci);
+  // Unsupported: adopted as unusable.
+  EXPECT_THAT(manager_.UpdateConfig(Data{{"artifacts.taskrun.storage", "gcs"}}),
+              StatusIs(absl::StatusCode::kUnimplemented));
+  EXPECT_THAT(manager_.Current().status(),
+              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("\"gcs\"")));
+  // Fixed.
+  ASSERT_OK(manager_.UpdateConfig(Data{{"artifacts.taskrun.storage", "tekton"}}));
+  ASSERT_OK(manager_.Current().status());
+}
+
+TEST_F(SetupManagerTest, AnInvalidFirstConfigMakesRunsWait) {
+  EXPECT_THAT(manager_.UpdateConfig(Data{{"storage.oci.repository.insecure", "maybe"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(manager_.Current().status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("maybe")));
+}
+
+TEST_F(SetupManagerTest, ANewRepositoryGetsItsOwnBackend) {
+  ASSERT_OK(manager_.UpdateConfig(Data{}));
+  ASSERT_OK_AND_ASSIGN(auto plain, manager_.Current());
+  ASSERT_OK(manager_.UpdateConfig(Data{{"storage.oci.repository", "registry.example/sigs"},
+                                       {"storage.oci.repository.insecure", "true"}}));
+  ASSERT_OK_AND_ASSIGN(auto moved, manager_.Current());
+  EXPECT_NE(plain->oci, moved->oci);
+  ASSERT_OK(manager_.UpdateConfig(Data{}));
+  ASSERT_OK_AND_ASSIGN(auto back, manager_.Current());
+  EXPECT_EQ(back->oci, plain->oci);
+  EXPECT_EQ(manager_.RegistryRequests(), 0u);
+}
+
+}  // namespace
+}  // namespace hallmark::chains::agent
