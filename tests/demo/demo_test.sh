@@ -127,6 +127,23 @@ if [ -n "$export_line" ]; then
   denied=$(KUBECONFIG=$kubeconfig KUBECACHEDIR=$tmp/kc "$kubectl" run -n policy again \
     "--image=$(sed -n 's|^registry:   http://\([0-9.:]*\) .*|\1|p' "$out")/test/chains/unsigned:latest" 2>&1)
   [[ "$denied" == *"no signatures found"* ]] || fail "the kept webhook did not deny: $denied"
+  # Upgrading with `kubectl apply -k deploy/...` keeps what the documented commands put into the
+  # Secret and the ConfigMap that deploy/ ships empty (they use `kubectl replace`: data added
+  # with `kubectl apply` would be deleted by this re-apply).
+  kc() { KUBECONFIG=$kubeconfig KUBECACHEDIR=$tmp/kc "$kubectl" "$@"; }
+  kc create configmap hallmark-policies -n hallmark-system \
+    --from-file="$tmp/checkout/deploy/policies/only-cosign-image-deploy.yaml" \
+    --dry-run=client -o yaml | kc replace -f - >/dev/null 2>&1 ||
+    fail "the documented hallmark-policies command failed"
+  kc apply -k "$tmp/checkout/deploy/agent" >/dev/null 2>&1 || fail "re-applying deploy/agent failed"
+  kc apply -k "$tmp/checkout/deploy/webhook" >/dev/null 2>&1 || fail "re-applying deploy/webhook failed"
+  key=$(kc get secret signing-secrets -n tekton-chains -o 'jsonpath={.data.cosign\.key}' | base64 -d)
+  if [ -z "$key" ] || [ "$key" != "$(cat "$(dirname "$kubeconfig")/keys/cosign.key")" ]; then
+    fail "re-applying deploy/agent lost the signing key"
+  fi
+  policies=$(kc get configmap hallmark-policies -n hallmark-system -o 'jsonpath={.data}')
+  [[ "$policies" == *only-cosign-image-deploy.yaml* ]] ||
+    fail "re-applying deploy/webhook lost the policy files: '$policies'"
   # The signing key's password is never printed or logged.
   work=$(dirname "$kubeconfig")
   password=$(cat "$work/keys/cosign.password")
