@@ -45,6 +45,21 @@ class RetryBudget {
 constexpr char kCrdStorageKey[] = "apiextensions.k8s.io/customresourcedefinitions";
 constexpr char kNamespaceStorageKey[] = "/namespaces";
 const GroupResource kNamespacesGr{"", "namespaces"};
+// The label kube-apiserver keeps on every Namespace (core/v1 LabelMetadataName).
+constexpr char kNamespaceNameLabel[] = "kubernetes.io/metadata.name";
+
+// SetNamespaceNameLabel: kube-apiserver's Namespace defaulting and strategy (Canonicalize) set
+// `kubernetes.io/metadata.name: <name>` on every create and update, whatever the client or a
+// mutating webhook sent, so namespaceSelectors can select namespaces by name. A nameless object
+// (generateName, before its name is chosen) is left alone.
+void SetNamespaceNameLabel(const ResourceInfo& info, json* obj) {
+  if (!info.builtin || !info.group.empty() || info.resource != "namespaces") return;
+  std::string name = StringAt(*obj, {"metadata", "name"});
+  if (name.empty()) return;
+  json* meta = EnsureObject(*obj, "metadata");
+  json* labels = meta != nullptr ? EnsureObject(*meta, "labels") : nullptr;
+  if (labels != nullptr) (*labels)[kNamespaceNameLabel] = name;
+}
 
 std::string ObjectKey(bool namespaced, const std::string& ns, const std::string& name) {
   return namespaced ? absl::StrCat(ns, "/", name) : name;
@@ -486,6 +501,7 @@ class ApiEngine::Impl {
   // Kind-specific defaulting and conversions kube-apiserver does on every write.
   void ApplyKindDefaults(const ResourceInfo& info, json* obj) const {
     if (!info.builtin) return;
+    SetNamespaceNameLabel(info, obj);
     if (info.group.empty() && info.resource == "secrets") {
       if (StringAt(*obj, {"type"}).empty()) (*obj)["type"] = "Opaque";
       const json* string_data = Member(*obj, "stringData");
@@ -671,6 +687,7 @@ class ApiEngine::Impl {
       if (!errs.empty()) {
         return ToStatus(ApiError::Invalid(info.group, info.kind, name, errs));
       }
+      SetNamespaceNameLabel(info, &obj);  // after mutation and generateName (Canonicalize)
       HM_RETURN_IF_ERROR(CheckNamespaceForCreate(info, ns, name));
       if (info.builtin && info.group == "apiextensions.k8s.io") {
         obj["status"] = CrdStatus(obj, Now());
@@ -822,6 +839,7 @@ class ApiEngine::Impl {
       HM_RETURN_IF_ERROR(admission_->Mutate(req, &served));
       next = std::move(served);
       HM_RETURN_IF_ERROR(CheckIdentity(info, &next, ns, &url_name));
+      SetNamespaceNameLabel(info, &next);  // whatever a mutating webhook did (Canonicalize)
       served = ServeJson(info, next);
       HM_RETURN_IF_ERROR(admission_->Validate(req, &served));
     }

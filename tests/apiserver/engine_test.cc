@@ -680,6 +680,67 @@ TEST_F(EngineTest, NamespaceTermination) {
   EXPECT_EQ(Error(engine_->Delete(Namespaces(), "", "default", json::object(), {})).code, 403);
 }
 
+// A mutating webhook that takes every label away and records what it was shown.
+class LabelStrippingHook : public AdmissionHook {
+ public:
+  absl::Status Mutate(const AdmissionRequest& request, json* object) override {
+    if (object == nullptr) return absl::OkStatus();
+    seen_.push_back(*object);
+    if (json* meta = MutableMember(*object, "metadata"); meta != nullptr) meta->erase("labels");
+    return absl::OkStatus();
+  }
+  absl::Status Validate(const AdmissionRequest& request, const json* object) override {
+    return absl::OkStatus();
+  }
+  const std::vector<json>& seen() const { return seen_; }
+
+ private:
+  std::vector<json> seen_;
+};
+
+// kube-apiserver labels every Namespace with its name (defaulting, then its strategy's
+// Canonicalize after admission), so webhooks' namespaceSelectors can match namespaces by name.
+TEST_F(EngineTest, NamespacesAlwaysCarryTheirNameLabel) {
+  json team = MustCreate(Namespaces(), "", {{"metadata", {{"name", "team"}}}});
+  EXPECT_EQ(team["metadata"]["labels"], json({{"kubernetes.io/metadata.name", "team"}}));
+  // The ones the server starts with have it too, as on a cluster.
+  EXPECT_EQ(MustGet(Namespaces(), "", "default")["metadata"]["labels"],
+            json({{"kubernetes.io/metadata.name", "default"}}));
+  // A client cannot remove or change it; other labels are kept. Removing it is a no-op write.
+  std::string rv = team["metadata"]["resourceVersion"];
+  json same = MustPatch(Namespaces(), "", "team", "application/merge-patch+json",
+                        R"({"metadata":{"labels":{"kubernetes.io/metadata.name":null}}})");
+  EXPECT_EQ(same["metadata"]["labels"]["kubernetes.io/metadata.name"], "team");
+  EXPECT_EQ(same["metadata"]["resourceVersion"], rv);
+  json changed =
+      MustPatch(Namespaces(), "", "team", "application/merge-patch+json",
+                R"({"metadata":{"labels":{"kubernetes.io/metadata.name":"other","env":"prod"}}})");
+  EXPECT_EQ(changed["metadata"]["labels"],
+            json({{"env", "prod"}, {"kubernetes.io/metadata.name", "team"}}));
+  json put = changed;
+  put["metadata"].erase("labels");
+  absl::StatusOr<WriteResult> replaced =
+      engine_->Update(Namespaces(), "", "team", "", put, WriteOptions{});
+  ASSERT_THAT(replaced, IsOk());
+  EXPECT_EQ(json::parse(replaced->body)["metadata"]["labels"],
+            json({{"kubernetes.io/metadata.name", "team"}}));
+  // Mutating webhooks see it (it is set before admission), and cannot take it away.
+  LabelStrippingHook hook;
+  engine_->SetAdmission(&hook);
+  json generated = MustCreate(Namespaces(), "", {{"metadata", {{"generateName", "ci-"}}}});
+  std::string name = generated["metadata"]["name"];
+  EXPECT_EQ(generated["metadata"]["labels"], json({{"kubernetes.io/metadata.name", name}}));
+  json named = MustCreate(Namespaces(), "", {{"metadata", {{"name", "named"}}}});
+  EXPECT_EQ(named["metadata"]["labels"], json({{"kubernetes.io/metadata.name", "named"}}));
+  ASSERT_EQ(hook.seen().size(), 2u);
+  EXPECT_EQ(hook.seen()[1]["metadata"]["labels"]["kubernetes.io/metadata.name"], "named");
+  json updated = MustPatch(Namespaces(), "", "named", "application/merge-patch+json",
+                           R"({"metadata":{"annotations":{"a":"b"}}})");
+  EXPECT_EQ(updated["metadata"]["labels"], json({{"kubernetes.io/metadata.name", "named"}}));
+  EXPECT_EQ(updated["metadata"]["annotations"]["a"], "b");
+  engine_->SetAdmission(nullptr);
+}
+
 TEST_F(EngineTest, GarbageCollectsOwnedObjects) {
   json owner = MustCreate(Runs(), "default", Run("owner"));
   json ref = {{"apiVersion", "tekton.dev/v1"},

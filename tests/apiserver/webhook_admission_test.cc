@@ -190,6 +190,28 @@ TEST_F(WebhookAdmissionTest, NamespaceAndObjectSelectors) {
   EXPECT_EQ(seen[0]["namespace"], "prod");
 }
 
+// deploy/webhook keeps the webhook away from its own namespace with
+// `kubernetes.io/metadata.name NotIn [...]`: that only works because every Namespace carries the
+// label (namespaces the server starts with, and new ones).
+TEST_F(WebhookAdmissionTest, NamespaceSelectorsByTheNameLabel) {
+  Webhook hook([](const json&) { return json{{"allowed", true}}; });
+  Configure("Validating", {Hook("v.example.com", hook.url(), Rule({"configmaps"}),
+                                {{"namespaceSelector",
+                                  {{"matchExpressions",
+                                    {{{"key", "kubernetes.io/metadata.name"},
+                                      {"operator", "NotIn"},
+                                      {"values", {"hallmark-system", "kube-system"}}}}}}}})});
+  const ResourceInfo& ns = Res("", "v1", "namespaces");
+  ASSERT_THAT(engine_->Create(ns, "", {{"metadata", {{"name", "hallmark-system"}}}}, {}), IsOk());
+  ASSERT_THAT(engine_->Create(ns, "", {{"metadata", {{"name", "team"}}}}, {}), IsOk());
+  for (const char* where : {"hallmark-system", "kube-system", "team", "default"}) {
+    ASSERT_THAT(CreateConfigMap(where, "cm"), IsOk()) << where;
+  }
+  std::vector<std::string> seen;
+  for (const json& r : hook.seen()) seen.push_back(r["namespace"]);
+  EXPECT_THAT(seen, ::testing::ElementsAre("team", "default"));
+}
+
 TEST_F(WebhookAdmissionTest, TimeoutsAndFailurePolicy) {
   Webhook slow([](const json&) {
     absl::SleepFor(absl::Milliseconds(2500));
