@@ -43,7 +43,10 @@ absl::StatusOr<Url> Url::FromCurl(void* handle) {
   auto explicit_port = GetPart(u, CURLUPART_PORT, 0);
   url.explicit_port_ = explicit_port.ok();
   HM_ASSIGN_OR_RETURN(std::string port, GetPart(u, CURLUPART_PORT, CURLU_DEFAULT_PORT));
-  if (!absl::SimpleAtoi(port, &url.port_)) return Invalid("bad port");
+  // curl takes ":00" as port 0, which nothing listens on.
+  if (!absl::SimpleAtoi(port, &url.port_) || url.port_ <= 0 || url.port_ > 65535) {
+    return Invalid(absl::StrCat("bad port \"", port, "\""));
+  }
   auto path = GetPart(u, CURLUPART_PATH, 0);
   url.path_ = path.ok() && !path->empty() ? *path : "/";
   url.path_and_query_ = url.path_;

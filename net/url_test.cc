@@ -34,6 +34,17 @@ TEST(UrlTest, RejectsNonHttp) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("64 KiB")));
 }
 
+// Found by scripts/fuzz (testdata/url_corpus/port_zero): curl parses ":00" as port 0.
+TEST(UrlTest, RejectsPortZero) {
+  for (const char* text : {"https://user:00/v2/", "http://r.example:0/v2/", "https://r:000/"}) {
+    EXPECT_THAT(Url::Parse(text), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("port")))
+        << text;
+  }
+  auto base = Url::Parse("https://r.example/v2/");
+  ASSERT_TRUE(base.ok());
+  EXPECT_THAT(base->Resolve("http://other:0/x"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(UrlTest, ResolvesLocations) {
   ASSERT_OK_AND_ASSIGN(Url base, Url::Parse("https://r.example/v2/app/blobs/uploads/1?state=x"));
   ASSERT_OK_AND_ASSIGN(Url rel, base.Resolve("2?state=y"));
