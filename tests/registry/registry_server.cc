@@ -1,6 +1,11 @@
 #include "tests/registry/registry_server.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -108,16 +113,63 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
     server->port_ = hallmark::testing::FreePort();
     server->host_ = absl::StrCat("127.0.0.1:", server->port_);
     HM_RETURN_IF_ERROR(server->WriteConfig());
-    HM_ASSIGN_OR_RETURN(server->process_,
-                        BackgroundProcess::Start({kDockerRegistry, "serve", server->config_path_},
-                                                 server->log_path_));
-    last = server->process_->WaitForOutput(absl::StrCat("listening on ", server->host_),
-                                           absl::Seconds(20));
+    last = server->Launch();
     if (last.ok()) return server;
-    server->process_->Stop();
-    server->process_.reset();
   }
   return absl::UnavailableError(absl::StrCat("docker-registry did not start: ", last.message()));
+}
+
+absl::Status RegistryServer::Launch() {
+  std::vector<std::string> argv = {kDockerRegistry, "serve", config_path_};
+  if (options_.storage_limit_bytes > 0) {
+    if (::mkdir(storage_dir_.c_str(), 0755) != 0 && errno != EEXIST) {
+      return absl::InternalError(absl::StrCat("mkdir ", storage_dir_, ": ", strerror(errno)));
+    }
+    argv = {"/usr/bin/unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "/bin/sh",
+            "-c",
+            "mount -t tmpfs -o size=\"$1\" hallmark-registry \"$2\" && exec \"$3\" serve \"$4\"",
+            "sh",
+            absl::StrCat(options_.storage_limit_bytes),
+            storage_dir_,
+            kDockerRegistry,
+            config_path_};
+  }
+  std::string log = launches_ == 0 ? log_path_ : absl::StrCat(log_path_, ".", launches_);
+  ++launches_;
+  HM_ASSIGN_OR_RETURN(process_, BackgroundProcess::Start(argv, log));
+  absl::Status ready =
+      process_->WaitForOutput(absl::StrCat("listening on ", host_), absl::Seconds(20));
+  if (!ready.ok()) {
+    process_->Stop();
+    process_.reset();
+    return absl::UnavailableError(ready.message());
+  }
+  return absl::OkStatus();
+}
+
+void RegistryServer::Stop() {
+  if (process_ != nullptr) process_->Stop();
+}
+
+absl::Status RegistryServer::Restart() {
+  if (options_.storage_limit_bytes > 0) {
+    return absl::FailedPreconditionError("a registry with a storage limit cannot be restarted");
+  }
+  Stop();
+  return Launch();
+}
+
+absl::Status RegistryServer::ResizeStorage(size_t bytes) {
+  if (options_.storage_limit_bytes == 0 || process_ == nullptr || !process_->Running()) {
+    return absl::FailedPreconditionError("no running registry with a storage limit");
+  }
+  return Run({"/usr/bin/nsenter", "--target", absl::StrCat(process_->pid()), "--mount", "--",
+              "/bin/mount", "-o", absl::StrCat("remount,size=", bytes), storage_dir_})
+      .status();
 }
 
 RegistryServer::~RegistryServer() {
@@ -130,8 +182,12 @@ std::string RegistryServer::Url(absl::string_view path) const {
 }
 
 std::string RegistryServer::Log() const {
-  auto text = ReadFile(log_path_, 64 << 20);
-  return text.ok() ? *text : "";
+  std::string all;
+  for (int i = 0; i < std::max(launches_, 1); ++i) {
+    auto text = ReadFile(i == 0 ? log_path_ : absl::StrCat(log_path_, ".", i), 64 << 20);
+    if (text.ok()) all += *text;
+  }
+  return all;
 }
 
 absl::Status RegistryServer::WriteConfig() {

@@ -55,6 +55,11 @@ struct RegistryServerOptions {
   // throwaway CA (made with the openssl CLI; its PEM is at ca_file()), for tests of custom CA
   // bundles. The registry itself stays plain HTTP (it is loopback).
   bool token_over_https = false;
+  // > 0: the storage folder is a tmpfs of this many bytes, mounted in a private mount namespace
+  // the registry runs in (`unshare --mount`), so writes beyond it fail with ENOSPC as on a full
+  // disk. Such a registry's storage is not visible from outside (storage_dir() is empty there),
+  // dies with the process (no Restart), and can be grown with ResizeStorage.
+  size_t storage_limit_bytes = 0;
 };
 
 // A small OCI image made by MakeTestImage: one layer, its config and the manifest.
@@ -109,8 +114,17 @@ class RegistryServer {
   // which blobs exist.
   absl::Status DeleteBlob(absl::string_view repository, const oci::Digest& digest);
 
-  // Log: everything docker-registry printed so far.
+  // Log: everything docker-registry printed so far (every process, after Restart).
   std::string Log() const;
+
+  // Stop: the registry process ends (SIGTERM); its storage stays. Restart: a new process with the
+  // same config and storage on the same port, waiting until it listens (kUnavailable if it does
+  // not come up, e.g. the port was taken meanwhile; kFailedPrecondition with a storage limit).
+  void Stop();
+  absl::Status Restart();
+  // ResizeStorage: remounts the tmpfs of a storage_limit_bytes registry with a new size (an
+  // operator growing a full volume). kFailedPrecondition without a limit or when not running.
+  absl::Status ResizeStorage(size_t bytes);
 
  private:
   RegistryServer() = default;
@@ -118,12 +132,15 @@ class RegistryServer {
   // The Authorization value for pushing to `repository` as the first user ("" if anonymous).
   absl::StatusOr<SecretData> PushAuthorization(absl::string_view repository);
   absl::Status WriteConfig();
+  // Launch: starts the process on host_ and waits until it listens.
+  absl::Status Launch();
 
   RegistryServerOptions options_;
   std::string dir_;
   std::string storage_dir_;
   std::string config_path_;
   std::string log_path_;
+  int launches_ = 0;
   std::string host_;
   int port_ = 0;
   std::string token_realm_;

@@ -49,6 +49,39 @@ TEST(RegistryServerTest, AnonymousPushAndPull) {
   EXPECT_THAT(registry->Log(), HasSubstr("listening on"));
 }
 
+TEST(RegistryServerTest, StopAndRestartKeepTheStorageAndThePort) {
+  ASSERT_OK_AND_ASSIGN(auto registry, RegistryServer::Start());
+  ASSERT_OK_AND_ASSIGN(TestImage image, registry->PushImage("demo/app", "v1"));
+  const std::string url = registry->Url("/v2/demo/app/manifests/v1");
+  registry->Stop();
+  auto http = net::CurlHttpClient::New();
+  ASSERT_TRUE(http.ok());
+  net::HttpRequest request;
+  request.url = url;
+  EXPECT_THAT((*http)->Do(request).status(),
+              ::hallmark::testing::StatusIs(absl::StatusCode::kUnavailable));
+  ASSERT_OK(registry->Restart());
+  net::HttpResponse r = Get(url, "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, image.manifest);
+}
+
+TEST(RegistryServerTest, StorageLimitFailsWritesLikeAFullDiskUntilResized) {
+  RegistryServerOptions options;
+  options.storage_limit_bytes = 16 << 10;
+  ASSERT_OK_AND_ASSIGN(auto registry, RegistryServer::Start(options));
+  absl::StatusOr<TestImage> full = registry->PushImage("demo/app", "v1", "full");
+  ASSERT_FALSE(full.ok());
+  EXPECT_THAT(registry->Log(), HasSubstr("no space left on device"));
+  EXPECT_FALSE(registry->Restart().ok());  // the storage lives in the process's namespace
+  ASSERT_OK(registry->ResizeStorage(8 << 20));
+  ASSERT_OK_AND_ASSIGN(TestImage image, registry->PushImage("demo/app", "v1", "full"));
+  EXPECT_EQ(
+      Get(registry->Url("/v2/demo/app/manifests/v1"), "application/vnd.oci.image.manifest.v1+json")
+          .body,
+      image.manifest);
+}
+
 TEST(RegistryServerTest, HtpasswdNeedsCredentials) {
   RegistryServerOptions options;
   options.auth = RegistryServerOptions::Auth::kHtpasswd;
