@@ -102,7 +102,9 @@ void RegisterAgent(CLI::App& app, int* exit_code) {
                   "kubeconfig file (default: KUBECONFIG, in-cluster, ~/.kube/config)");
   sub->add_option("--context", o.kube_context, "kubeconfig context (default: current-context)");
   sub->add_option("--system-namespace", o.system_namespace,
-                  "namespace of chains-config, signing-secrets and the Lease")
+                  "namespace of chains-config, signing-secrets and the Lease (env "
+                  "SYSTEM_NAMESPACE, as Chains)")
+      ->envname("SYSTEM_NAMESPACE")
       ->capture_default_str();
   sub->add_option("--namespace", flags->namespaces,
                   "watch only these namespaces (comma-separated; default: all)");
