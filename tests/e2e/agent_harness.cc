@@ -36,6 +36,9 @@ using hallmark::testing::CommandResult;
 using hallmark::testing::RunCommand;
 using nlohmann::json;
 
+// The harness's own bearer token when options.agent_token is set (never rotated).
+constexpr char kHarnessAdminToken[] = "e2e-harness-admin-token";
+
 // Verifies a DSSE envelope with python3-securesystemslib (Debian 0.26, which has no envelope
 // class: the PAE is built here), then prints the statement.
 constexpr char kDssePython[] = R"PY(
@@ -91,11 +94,30 @@ absl::Status AgentHarness::Init(HarnessOptions options) {
   options_ = std::move(options);
   dir_ = hallmark::testing::TempDir();
   std::vector<std::string> api_args = {"--request-log", dir_ + "/requests.jsonl"};
+  if (!options_.agent_token.empty()) {
+    api_args.insert(api_args.end(),
+                    {"--token", kHarnessAdminToken, "--token", options_.agent_token});
+  }
   api_args.insert(api_args.end(), options_.apiserver_args.begin(), options_.apiserver_args.end());
   HM_ASSIGN_OR_RETURN(api_, apiserver::testing::ApiserverProcess::Start(api_args));
   kubeconfig_ = dir_ + "/kubeconfig";
-  api_->WriteKubeconfig(kubeconfig_);
   kube::Config config;
+  if (options_.agent_token.empty()) {
+    api_->WriteKubeconfig(kubeconfig_);
+  } else {
+    HM_RETURN_IF_ERROR(WriteFileAtomic(dir_ + "/agent-token", options_.agent_token, 0600));
+    HM_RETURN_IF_ERROR(WriteFileAtomic(
+        kubeconfig_,
+        absl::StrCat("apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n"
+                     "    server: ",
+                     api_->url(),
+                     "\ncontexts:\n- name: local\n  context:\n    cluster: local\n    user: "
+                     "agent\ncurrent-context: local\nusers:\n- name: agent\n  user:\n"
+                     "    tokenFile: ",
+                     dir_, "/agent-token\n"),
+        0600));
+    config.token = SecretData(kHarnessAdminToken);
+  }
   config.server = api_->url();
   config.origin = "e2e";
   kube::ClientOptions client;
@@ -545,6 +567,19 @@ absl::StatusOr<json> AgentHarness::VerifyEnvelope(const std::string& envelope,
   if (statement.is_discarded()) return absl::DataLossError("statement is not JSON");
   return statement;
 }
+
+absl::Status AgentHarness::RotateAgentToken(const std::string& token) {
+  if (options_.agent_token.empty()) {
+    return absl::FailedPreconditionError("the harness was started without an agent token");
+  }
+  HM_RETURN_IF_ERROR(WriteFileAtomic(dir_ + "/agent-token", token, 0600));
+  return api_
+      ->Knob("PUT", "/__hallmark/tokens",
+             json{{"tokens", json::array({kHarnessAdminToken, token})}}.dump())
+      .status();
+}
+
+absl::Status AgentHarness::RestartApiserver() { return api_->Restart(); }
 
 absl::StatusOr<std::vector<json>> AgentHarness::AgentRequests() {
   HM_ASSIGN_OR_RETURN(std::string text, ReadFile(dir_ + "/requests.jsonl", 512 << 20));

@@ -63,6 +63,10 @@ struct HarnessOptions {
   // Appended to the agent's command line (after the harness's defaults, so they win).
   std::vector<std::string> agent_args;
   std::vector<std::string> apiserver_args;
+  // Non-empty: the API server requires bearer tokens; the agent reads this one from a file
+  // (kubeconfig `tokenFile`, as in-cluster), the harness uses an admin token of its own.
+  // RotateAgentToken replaces it.
+  std::string agent_token;
 };
 
 struct RunSpec {
@@ -160,6 +164,12 @@ class AgentHarness {
   apiserver::testing::ApiserverProcess& api() { return *api_; }
   kube::HttpKubeClient& kube() { return *kube_; }
   const std::string& dir() const { return dir_; }
+  // RotateAgentToken: the agent's token file gets `token` and the API server stops accepting the
+  // old one (options.agent_token must have been set). RestartApiserver: the API server stops and
+  // starts again on the same port with the same arguments (pass `--data FILE` in
+  // options.apiserver_args to keep the store).
+  absl::Status RotateAgentToken(const std::string& token);
+  absl::Status RestartApiserver();
   // AgentRequests: the request-log entries sent by the agent (user agent hallmark-agent*).
   absl::StatusOr<std::vector<nlohmann::json>> AgentRequests();
 

@@ -476,6 +476,12 @@ void HttpFaultProxy::Serve(int client) {
       WriteAll(client, InjectedResponse(502, -1, head_request));
       break;
     }
+    if (faulty && rule.action == FaultRule::Action::kDropResponse) {
+      Finish(index, status, true);
+      Untrack(client);
+      ResetAndClose(client);
+      return;
+    }
     if (faulty && rule.action == FaultRule::Action::kDelayResponse) absl::SleepFor(rule.delay);
     resp.Remove("Connection");
     resp.Remove("Keep-Alive");

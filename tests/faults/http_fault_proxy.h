@@ -7,7 +7,8 @@
 //   - delay them before forwarding (a slow registry), or forward them and delay the response
 //     (the registry did the work, the client may time out: the case that tests idempotency);
 //   - forward the request head and half of its body, then reset both connections (RST): a
-//     connection cut in the middle of an upload;
+//     connection cut in the middle of an upload; or forward it whole and reset the client
+//     instead of relaying the response (the write happened, the client does not know);
 //   - go down (the port refuses connections, open connections are cut) and come back up on the
 //     same port; or black-hole: accept connections and never answer.
 // It records every request as it arrives (method, path; then the status the client got, and
@@ -45,6 +46,8 @@ struct FaultRule {
     kDelay,          // wait `delay`, then forward
     kDelayResponse,  // forward, wait `delay`, then relay the response
     kResetMidBody,   // forward the head and half the body, then RST both connections
+    kDropResponse,   // forward, read the response, then RST the client without relaying it:
+                     // the registry did the work, the client never hears of it
   };
   std::string method;  // "" = any
   std::string path;    // ECMAScript regex over the whole path (no query); "" = any

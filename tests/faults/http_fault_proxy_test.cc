@@ -103,6 +103,26 @@ TEST_F(HttpFaultProxyTest, ResetInTheMiddleOfAnUploadIsSeenAsAConnectionFailure)
   EXPECT_OK(client->UploadBlob(oci::Repository::Of(Ref()), oci::Sha256Of(blob), blob));
 }
 
+TEST_F(HttpFaultProxyTest, DroppedResponseAfterTheRegistryDidTheWork) {
+  ASSERT_OK(proxy_->AddRule(
+      {.method = "PUT", .path = ".*/manifests/v2", .action = FaultRule::Action::kDropResponse}));
+  auto client = Client(/*attempts=*/1);
+  EXPECT_THAT(
+      client->PutManifest(oci::Repository::Of(Ref()), "v2", image_->manifest, image_->manifest_type)
+          .status(),
+      StatusIs(absl::StatusCode::kUnavailable));
+  ASSERT_OK_AND_ASSIGN(oci::Descriptor d, client->Resolve(Ref("v2")));  // it was stored
+  EXPECT_EQ(d.digest, image_->digest);
+  int puts = 0;
+  for (const SeenRequest& r : proxy_->Requests()) {
+    if (r.method != "PUT") continue;
+    ++puts;
+    EXPECT_EQ(r.status, 201);  // what the registry answered, never relayed
+    EXPECT_TRUE(r.injected);
+  }
+  EXPECT_GE(puts, 1);
+}
+
 TEST_F(HttpFaultProxyTest, DelaysBeforeAndAfterForwarding) {
   ASSERT_OK(proxy_->AddRule({.method = "GET",
                              .path = ".*/manifests/v1",

@@ -16,25 +16,39 @@ absl::StatusOr<std::unique_ptr<ApiserverProcess>> ApiserverProcess::Start(
     const std::vector<std::string>& args, std::string dir) {
   std::unique_ptr<ApiserverProcess> p(new ApiserverProcess());
   p->dir_ = dir.empty() ? ::hallmark::testing::TempDir() : std::move(dir);
+  p->args_ = args;
+  absl::Status s = p->Launch("127.0.0.1:0");
+  if (!s.ok()) return s;
+  return p;
+}
+
+absl::Status ApiserverProcess::Launch(const std::string& listen) {
   std::vector<std::string> argv = {
-      ::hallmark::testing::RunfilePath("tests/apiserver/hallmark-apiserver"), "--listen",
-      "127.0.0.1:0"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto process = ::hallmark::testing::BackgroundProcess::Start(argv, p->dir_ + "/apiserver.log");
+      ::hallmark::testing::RunfilePath("tests/apiserver/hallmark-apiserver"), "--listen", listen};
+  argv.insert(argv.end(), args_.begin(), args_.end());
+  std::string log = restarts_ == 0 ? dir_ + "/apiserver.log"
+                                   : absl::StrCat(dir_, "/apiserver-", restarts_, ".log");
+  auto process = ::hallmark::testing::BackgroundProcess::Start(argv, log);
   if (!process.ok()) return process.status();
-  p->process_ = std::move(*process);
-  absl::Status ready = p->process_->WaitForOutput("listening on ", absl::Seconds(20));
-  if (!ready.ok()) return ready;
-  for (absl::string_view line : absl::StrSplit(p->process_->Log(), '\n')) {
+  process_ = std::move(*process);
+  absl::Status ready = process_->WaitForOutput("listening on ", absl::Seconds(20));
+  if (!ready.ok()) return absl::UnavailableError(ready.message());
+  for (absl::string_view line : absl::StrSplit(process_->Log(), '\n')) {
     if (!absl::StartsWith(line, "listening on ")) continue;
-    p->url_ = std::string(line.substr(13));
-    size_t colon = p->url_.rfind(':');
-    if (colon == std::string::npos || !absl::SimpleAtoi(p->url_.substr(colon + 1), &p->port_)) {
+    url_ = std::string(line.substr(13));
+    size_t colon = url_.rfind(':');
+    if (colon == std::string::npos || !absl::SimpleAtoi(url_.substr(colon + 1), &port_)) {
       return absl::InternalError(absl::StrCat("cannot parse the listening line: ", line));
     }
-    return p;
+    return absl::OkStatus();
   }
   return absl::InternalError("no listening line");
+}
+
+absl::Status ApiserverProcess::Restart() {
+  process_->Stop();
+  ++restarts_;
+  return Launch(absl::StrCat("127.0.0.1:", port_));
 }
 
 ApiserverProcess::~ApiserverProcess() {

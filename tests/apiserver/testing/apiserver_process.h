@@ -45,9 +45,18 @@ class ApiserverProcess {
 
   // Stop sends SIGTERM and returns the exit code.
   int Stop();
+  // Restart: Stop (a server with --data writes its store), then the same binary with the same
+  // arguments on the same port, so clients' kubeconfigs stay valid; waits for its "listening on"
+  // line. Its output goes to a new log file (Log() shows the new process). kUnavailable if it
+  // does not come up (e.g. the port was taken meanwhile).
+  absl::Status Restart();
 
  private:
   ApiserverProcess() = default;
+  absl::Status Launch(const std::string& listen);
+
+  std::vector<std::string> args_;
+  int restarts_ = 0;
   std::unique_ptr<::hallmark::testing::BackgroundProcess> process_;
   std::string url_;
   int port_ = 0;
