@@ -127,6 +127,42 @@ TEST(Binary, SigtermIsQuickWithAnIdleKeepAliveConnection) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
+TEST(Binary, AnEscapedExceptionIsA500NamingTheRequestAndLogged) {
+  std::string dir = TempDir();
+  auto p = BackgroundProcess::Start(
+      {Binary(), "--listen", "127.0.0.1:0", "--request-log", dir + "/requests.jsonl"},
+      dir + "/log");
+  ASSERT_TRUE(p.ok());
+  ASSERT_OK((*p)->WaitForOutput("listening on ", absl::Seconds(20)));
+  std::string log = (*p)->Log();
+  int port = std::stoi(log.substr(log.find("127.0.0.1:") + 10));
+  httplib::Client c("127.0.0.1", port);
+  auto rule = c.Post("/__hallmark/faults",
+                     R"({"path":"/api/v1/namespaces/default/configmaps","exception":"boom"})",
+                     "application/json");
+  ASSERT_TRUE(rule);
+  ASSERT_EQ(rule->status, 200) << rule->body;
+  auto failed = c.Get("/api/v1/namespaces/default/configmaps?limit=1");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, 500);
+  json status = json::parse(failed->body, nullptr, false);
+  EXPECT_EQ(status["reason"], "InternalError");
+  EXPECT_EQ(status["message"],
+            "Internal error occurred: unexpected error handling GET "
+            "/api/v1/namespaces/default/configmaps: boom");
+  // The server keeps serving (the rule was for one request).
+  auto next = c.Get("/api/v1/namespaces/default/configmaps");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ((*p)->Stop(), 0);
+  EXPECT_THAT((*p)->Log(), MatchesRegex("(.|\n)*request handler failed with an exception.*"
+                                        "GET.*/api/v1/namespaces/default/configmaps.*boom(.|\n)*"));
+  std::vector<std::string> lines =
+      absl::StrSplit(ReadFileOrDie(dir + "/requests.jsonl"), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(json::parse(lines[0])["status"], 500);
+}
+
 TEST(Binary, UpdatesWriteNoFreedMemory) {
   // glibc fills freed memory with 0xa5 here (MALLOC_PERTURB_, with its thread cache off so every
   // free is filled): a write through a dangling pointer then fails at once instead of corrupting

@@ -1333,15 +1333,40 @@ class ApiEngine::Impl {
 
 namespace {
 
+// What Guarded names in its error: "patch secrets hallmark-system/tls".
+struct Operation {
+  const char* verb;
+  const ResourceInfo* info = nullptr;
+  absl::string_view ns = {};
+  absl::string_view name = {};
+
+  std::string String() const {
+    std::string out = verb;
+    if (info != nullptr) absl::StrAppend(&out, " ", info->gr().String());
+    if (!ns.empty() || !name.empty()) {
+      absl::StrAppend(&out, " ", ns, ns.empty() || name.empty() ? "" : "/", name);
+    }
+    return out;
+  }
+};
+
+// Guarded runs one engine operation. Defense in depth: the code above checks JSON types before
+// access, but nlohmann::json throws on a missed case, and no exception may leave the engine: it
+// becomes a 500 that names the operation, and an error in the server's log.
 template <typename F>
-auto Guarded(F f) -> decltype(f()) {
-  // Defense in depth: the code above checks JSON types before access, but nlohmann::json throws
-  // on a missed case; no exception may leave the engine.
+auto Guarded(const Operation& op, F f) -> decltype(f()) {
+  std::string what;
   try {
     return f();
   } catch (const std::exception& e) {
-    return ToStatus(ApiError::InternalError(absl::StrCat("unexpected error: ", e.what())));
+    what = e.what();
+  } catch (...) {
+    what = "an exception of an unknown type";
   }
+  std::string operation = op.String();
+  log::Error("unexpected error in the API engine", {{"operation", operation}, {"error", what}});
+  return ToStatus(
+      ApiError::InternalError(absl::StrCat("unexpected error in ", operation, ": ", what)));
 }
 
 bool IsStoreRace(const absl::Status& s) {
@@ -1389,7 +1414,7 @@ WatchSettings ApiEngine::watch_settings() const { return impl_->watch_settings()
 
 absl::StatusOr<std::string> ApiEngine::Get(const ResourceInfo& info, const std::string& ns,
                                            const std::string& name) const {
-  return Guarded([&]() -> absl::StatusOr<std::string> {
+  return Guarded({"get", &info, ns, name}, [&]() -> absl::StatusOr<std::string> {
     ObjectRef o = store_.Get(info.StorageKey(), ObjectKey(info.namespaced, ns, name));
     if (o == nullptr) return ToStatus(ApiError::NotFound(info.gr(), name));
     return impl_->Serve(info, *o, false);
@@ -1398,12 +1423,12 @@ absl::StatusOr<std::string> ApiEngine::Get(const ResourceInfo& info, const std::
 
 absl::StatusOr<std::string> ApiEngine::List(const ResourceInfo& info, const std::string& ns,
                                             const ListOptions& options) {
-  return Guarded([&]() { return impl_->List(info, ns, options); });
+  return Guarded({"list", &info, ns}, [&]() { return impl_->List(info, ns, options); });
 }
 
 absl::StatusOr<WriteResult> ApiEngine::Create(const ResourceInfo& info, const std::string& ns,
                                               json body, const WriteOptions& options) {
-  return Guarded([&]() -> absl::StatusOr<WriteResult> {
+  return Guarded({"create", &info, ns}, [&]() -> absl::StatusOr<WriteResult> {
     auto reg = impl_->registry();
     return impl_->Create(*reg, info, ns, std::move(body), options, false);
   });
@@ -1413,7 +1438,7 @@ absl::StatusOr<WriteResult> ApiEngine::Update(const ResourceInfo& info, const st
                                               const std::string& name,
                                               const std::string& subresource, json body,
                                               const WriteOptions& options) {
-  return Guarded([&]() -> absl::StatusOr<WriteResult> {
+  return Guarded({"update", &info, ns, name}, [&]() -> absl::StatusOr<WriteResult> {
     auto reg = impl_->registry();
     std::string key = ObjectKey(info.namespaced, ns, name);
     bool conditional = !StringAt(body, {"metadata", "resourceVersion"}).empty();
@@ -1436,7 +1461,7 @@ absl::StatusOr<WriteResult> ApiEngine::Patch(const ResourceInfo& info, const std
                                              const std::string& subresource,
                                              const std::string& content_type,
                                              const std::string& body, const WriteOptions& options) {
-  return Guarded([&]() -> absl::StatusOr<WriteResult> {
+  return Guarded({"patch", &info, ns, name}, [&]() -> absl::StatusOr<WriteResult> {
     auto reg = impl_->registry();
     std::string type = MediaType(content_type);
     enum { kJson, kMerge, kStrategic, kApply } kind;
@@ -1677,7 +1702,8 @@ absl::StatusOr<WriteResult> ApiEngine::ApplyPatch(const ResourceInfo& info, cons
 absl::StatusOr<WriteResult> ApiEngine::Delete(const ResourceInfo& info, const std::string& ns,
                                               const std::string& name, const json& delete_options,
                                               const WriteOptions& options) {
-  return Guarded([&]() { return impl_->DeleteOne(info, ns, name, delete_options, options); });
+  return Guarded({"delete", &info, ns, name},
+                 [&]() { return impl_->DeleteOne(info, ns, name, delete_options, options); });
 }
 
 absl::StatusOr<WriteResult> ApiEngine::DeleteCollection(const ResourceInfo& info,
@@ -1685,7 +1711,7 @@ absl::StatusOr<WriteResult> ApiEngine::DeleteCollection(const ResourceInfo& info
                                                         const ListOptions& list_options,
                                                         const json& delete_options,
                                                         const WriteOptions& options) {
-  return Guarded([&]() -> absl::StatusOr<WriteResult> {
+  return Guarded({"deletecollection", &info, ns}, [&]() -> absl::StatusOr<WriteResult> {
     HM_ASSIGN_OR_RETURN(LabelSelector labels, Impl::ParseLabels(list_options.label_selector));
     HM_ASSIGN_OR_RETURN(FieldSelector fields, Impl::ParseFields(info, list_options.field_selector));
     std::string prefix = info.namespaced && !ns.empty() ? ns + "/" : "";
@@ -1713,11 +1739,11 @@ absl::StatusOr<WriteResult> ApiEngine::DeleteCollection(const ResourceInfo& info
 absl::StatusOr<std::unique_ptr<WatchStream>> ApiEngine::Watch(const ResourceInfo& info,
                                                               const std::string& ns,
                                                               const WatchOptions& options) {
-  return Guarded([&]() { return impl_->Watch(info, ns, options); });
+  return Guarded({"watch", &info, ns}, [&]() { return impl_->Watch(info, ns, options); });
 }
 
 absl::Status ApiEngine::Seed(json object) {
-  return Guarded([&]() -> absl::Status {
+  return Guarded({"seed"}, [&]() -> absl::Status {
     if (!object.is_object()) return absl::InvalidArgumentError("seed object is not an object");
     std::string api_version = StringAt(object, {"apiVersion"});
     std::string kind = StringAt(object, {"kind"});
@@ -1824,7 +1850,7 @@ std::string ApiEngine::Serialize() const {
 }
 
 absl::Status ApiEngine::Load(const std::string& data) {
-  return Guarded([&]() -> absl::Status {
+  return Guarded({"load"}, [&]() -> absl::Status {
     HM_ASSIGN_OR_RETURN(json doc, ParseJson(data));
     const json* objects = Member(doc, "objects");
     const json* revision = Member(doc, "revision");

@@ -848,6 +848,44 @@ TEST_F(EngineTest, ServerSideApplyOwnershipAndConflicts) {
             "failed");
 }
 
+// An admission hook that fails the way a missed JSON type check does.
+class ThrowingHook : public AdmissionHook {
+ public:
+  absl::Status Mutate(const AdmissionRequest& request, json* object) override {
+    return json(42)["key"].is_null() ? absl::OkStatus() : absl::InternalError("unreachable");
+  }
+  absl::Status Validate(const AdmissionRequest& request, const json* object) override {
+    return absl::OkStatus();
+  }
+};
+
+// No exception leaves the engine: it becomes a 500 naming the operation (and a log line).
+TEST_F(EngineTest, AnExceptionIsA500NamingTheOperation) {
+  ThrowingHook hook;
+  engine_->SetAdmission(&hook);
+  const ResourceInfo& secrets = Res("", "v1", "secrets");
+  ApiError created =
+      Error(engine_->Create(secrets, "default", {{"metadata", {{"name", "tls"}}}}, {}));
+  EXPECT_EQ(created.code, 500);
+  EXPECT_EQ(created.reason, "InternalError");
+  EXPECT_EQ(created.message,
+            "Internal error occurred: unexpected error in create secrets default: "
+            "[json.exception.type_error.305] cannot use operator[] with a string argument with "
+            "number");
+  engine_->SetAdmission(nullptr);
+  MustCreate(secrets, "default", {{"metadata", {{"name", "tls"}}}});
+  engine_->SetAdmission(&hook);
+  ApiError patched = Error(engine_->Patch(secrets, "default", "tls", "",
+                                          "application/merge-patch+json", R"({"type":"x"})", {}));
+  EXPECT_EQ(patched.code, 500);
+  EXPECT_THAT(patched.message,
+              HasSubstr("unexpected error in patch secrets default/tls: [json.exception"));
+  ApiError ns = Error(engine_->Patch(Namespaces(), "", "default", "",
+                                     "application/merge-patch+json", R"({"a":"b"})", {}));
+  EXPECT_THAT(ns.message, HasSubstr("unexpected error in patch namespaces default: "));
+  engine_->SetAdmission(nullptr);
+}
+
 TEST_F(EngineTest, SecretsConvertStringData) {
   const ResourceInfo& secrets = Res("", "v1", "secrets");
   json s = MustCreate(

@@ -16,6 +16,12 @@ absl::StatusOr<FaultRule> FaultRule::Parse(const json& body) {
   r.method = absl::AsciiStrToUpper(StringAt(body, {"method"}));
   r.verb = absl::AsciiStrToLower(StringAt(body, {"verb"}));
   r.message = StringAt(body, {"message"});
+  if (const json* e = Member(body, "exception"); e != nullptr) {
+    if (!e->is_string() || e->get_ref<const std::string&>().empty()) {
+      return absl::InvalidArgumentError("fault rule \"exception\" must be a non-empty string");
+    }
+    r.exception = e->get_ref<const std::string&>();
+  }
   auto int_at = [&](const char* key, int def, int* out) -> absl::Status {
     const json* v = Member(body, key);
     if (v == nullptr) {
@@ -41,8 +47,9 @@ absl::StatusOr<FaultRule> FaultRule::Parse(const json& body) {
   if (r.code != 0 && (r.code < 400 || r.code > 599)) {
     return absl::InvalidArgumentError("fault rule \"code\" must be 400..599");
   }
-  if (r.code == 0 && r.stall <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("fault rule needs \"code\" or \"stallSeconds\"");
+  if (r.code == 0 && r.stall <= absl::ZeroDuration() && r.exception.empty()) {
+    return absl::InvalidArgumentError(
+        "fault rule needs \"code\", \"stallSeconds\" or \"exception\"");
   }
   try {
     r.regex = std::regex(r.path_pattern, std::regex::ECMAScript);
@@ -59,6 +66,7 @@ json FaultRule::ToJson() const {
   if (code != 0) j["code"] = code;
   if (retry_after != 0) j["retryAfter"] = retry_after;
   if (stall > absl::ZeroDuration()) j["stallSeconds"] = absl::ToDoubleSeconds(stall);
+  if (!exception.empty()) j["exception"] = exception;
   return j;
 }
 
@@ -92,7 +100,7 @@ std::optional<FaultAction> FaultInjector::Take(const std::string& method, const 
       match = false;
     }
     if (!match) continue;
-    FaultAction action{it->stall, it->code, it->retry_after, it->message};
+    FaultAction action{it->stall, it->code, it->retry_after, it->message, it->exception};
     if (it->count > 0 && --it->count == 0) rules_.erase(it);
     return action;
   }

@@ -2,10 +2,12 @@
 //
 // Fault injection for tests of clients (knob /__hallmark/faults): fail the next N requests that
 // match a path regex (and optionally an HTTP method or a Kubernetes verb) with a given code and
-// Retry-After, or stall them for a while before they are handled.
+// Retry-After, or stall them for a while before they are handled, or make their handler throw
+// (a test of the server's own last line of defence: a 500 naming the request, and a log line).
 //
 //   {"path": "/apis/tekton.dev/v1/.*", "verb": "patch", "code": 429, "retryAfter": 1, "count": 2}
 //   {"path": "/api/v1/namespaces/x/secrets/.*", "stallSeconds": 3, "count": 1}
+//   {"path": "/api/v1/namespaces", "exception": "boom"}
 #ifndef HALLMARK_TESTS_APISERVER_FAULTS_H_
 #define HALLMARK_TESTS_APISERVER_FAULTS_H_
 
@@ -30,7 +32,8 @@ struct FaultRule {
   int retry_after = 0;
   std::string message;
   absl::Duration stall = absl::ZeroDuration();
-  int count = 1;  // requests left; < 0 = unlimited
+  std::string exception;  // "" = none; else the what() of the exception the handler throws
+  int count = 1;          // requests left; < 0 = unlimited
   std::regex regex;
 
   // Parse: a rule from the knob's JSON body; kInvalidArgument on a bad regex or values.
@@ -43,6 +46,7 @@ struct FaultAction {
   int code = 0;
   int retry_after = 0;
   std::string message;
+  std::string exception;
 };
 
 class FaultInjector {

@@ -133,20 +133,6 @@ std::string RandomSuffix(int n) {
   return out;
 }
 
-bool ParseGoBool(absl::string_view text, bool* value) {
-  if (text == "1" || text == "t" || text == "T" || text == "TRUE" || text == "true" ||
-      text == "True") {
-    *value = true;
-    return true;
-  }
-  if (text == "0" || text == "f" || text == "F" || text == "FALSE" || text == "false" ||
-      text == "False") {
-    *value = false;
-    return true;
-  }
-  return false;
-}
-
 std::string GoQuote(absl::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {

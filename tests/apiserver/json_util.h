@@ -2,8 +2,7 @@
 //
 // Exception-free helpers over nlohmann::json for untrusted Kubernetes objects: parsing that
 // returns a Status, member lookups that never throw on a wrong type, dumping that never throws
-// on invalid UTF-8, plus the small value formats the API uses (RFC 3339 times, UUIDs, Go's
-// ParseBool, Go's %q).
+// on invalid UTF-8, plus the small value formats the API uses (RFC 3339 times, UUIDs, Go's %q).
 #ifndef HALLMARK_TESTS_APISERVER_JSON_UTIL_H_
 #define HALLMARK_TESTS_APISERVER_JSON_UTIL_H_
 
@@ -54,9 +53,6 @@ std::string NewUid();
 
 // RandomSuffix: `n` characters of apimachinery's name-generation alphabet.
 std::string RandomSuffix(int n);
-
-// ParseGoBool: strconv.ParseBool ("1,t,T,TRUE,true,True" and the false forms).
-bool ParseGoBool(absl::string_view text, bool* value);
 
 // GoQuote: Go's %q for a string (JSON-style escapes, double quotes).
 std::string GoQuote(absl::string_view s);

@@ -483,6 +483,13 @@ absl::StatusOr<FieldSelector> FieldSelector::Parse(absl::string_view text) {
   return sel;
 }
 
+std::optional<std::string> FieldSelector::RequiresExactMatch(absl::string_view field) const {
+  for (const auto& r : requirements_) {
+    if (r.equals && r.field == field) return r.value;
+  }
+  return std::nullopt;
+}
+
 bool FieldSelector::Matches(const std::map<std::string, std::string>& fields) const {
   for (const auto& r : requirements_) {
     auto it = fields.find(r.field);

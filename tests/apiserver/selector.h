@@ -12,6 +12,7 @@
 #define HALLMARK_TESTS_APISERVER_SELECTOR_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,9 @@ class FieldSelector {
   bool Matches(const std::map<std::string, std::string>& fields) const;
   bool Empty() const { return requirements_.empty(); }
   const std::vector<Requirement>& requirements() const { return requirements_; }
+  // RequiresExactMatch: the value of the first `field=value` (or `==`) term, as fields.Selector's
+  // RequiresExactMatch; nullopt if there is none.
+  std::optional<std::string> RequiresExactMatch(absl::string_view field) const;
 
  private:
   std::vector<Requirement> requirements_;

@@ -1,6 +1,7 @@
 #include "tests/apiserver/server.h"
 
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -24,8 +26,10 @@
 #include "tests/apiserver/faults.h"
 #include "tests/apiserver/json_util.h"
 #include "tests/apiserver/protobuf_codec.h"
+#include "tests/apiserver/request_info.h"
 #include "tests/apiserver/request_log.h"
 #include "tests/apiserver/seed.h"
+#include "tests/apiserver/selector.h"
 #include "tests/apiserver/table.h"
 #include "tests/apiserver/tls.h"
 #include "tests/apiserver/webhook_admission.h"
@@ -45,18 +49,6 @@ constexpr char kWatchContentType[] = "application/json;stream=watch";
 
 std::string Param(const httplib::Request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : "";
-}
-
-bool BoolParam(const httplib::Request& req, const char* name, bool* value, std::string* error) {
-  *value = false;
-  if (!req.has_param(name)) return true;
-  std::string v = req.get_param_value(name);
-  if (v.empty()) return true;
-  if (!ParseGoBool(v, value)) {
-    *error = absl::StrCat("invalid value for ", name, ": ", GoQuote(v));
-    return false;
-  }
-  return true;
 }
 
 std::string RawQuery(const httplib::Request& req) {
@@ -309,6 +301,7 @@ class ApiServer::Impl {
     rec.content_type = req.get_header_value("Content-Type");
     rec.accept = req.get_header_value("Accept");
     bool knob = absl::StartsWith(req.path, kKnobPrefix);
+    // Defense in depth: handlers check JSON types, but no exception may escape to httplib.
     try {
       if (knob) {
         HandleKnob(req, res);
@@ -316,13 +309,24 @@ class ApiServer::Impl {
         HandleApi(req, res, &rec);
       }
     } catch (const std::exception& e) {
-      // Defense in depth; handlers check JSON types, but no exception may escape to httplib.
-      SendError(res, ApiError::InternalError(absl::StrCat("unexpected error: ", e.what())));
+      SendEscapedException(req, res, e.what());
+    } catch (...) {
+      SendEscapedException(req, res, "an exception of an unknown type");
     }
     if (knob) return;
     rec.status = res.status;
     rec.duration_ms = absl::ToInt64Milliseconds(absl::Now() - start);
     request_log_->Add(std::move(rec));
+  }
+
+  // SendEscapedException: a 500 Status naming the request, and an error in the server's log.
+  static void SendEscapedException(const httplib::Request& req, httplib::Response& res,
+                                   absl::string_view what) {
+    log::Error("request handler failed with an exception",
+               {{"method", req.method}, {"path", req.path}, {"error", std::string(what)}});
+    res.headers.clear();
+    SendError(res, ApiError::InternalError(absl::StrCat("unexpected error handling ", req.method,
+                                                        " ", req.path, ": ", what)));
   }
 
   void HandleApi(const httplib::Request& req, httplib::Response& res, RequestRecord* rec) {
@@ -337,27 +341,29 @@ class ApiServer::Impl {
       return;
     }
     if (user.ok()) rec->user = user->username;
-    // Resolve the target first so faults can match on the verb.
+    // The log and the fault rules see what kube-apiserver's RequestInfo makes of the request
+    // (what RBAC authorises), whether or not the resource exists.
+    RequestInfo info = ParseRequestInfo(req.method, path, req.params);
+    rec->verb = info.verb;
+    if (info.resource_request) {
+      rec->api_group = info.api_group;
+      rec->resource = info.resource;
+      rec->subresource = info.subresource;
+      rec->ns = info.namespace_;
+      rec->name = info.name;
+    }
     Target target;
     std::string verb;
     absl::Status routed = Route(req, &target, &verb);
-    if (target.info != nullptr) {
-      rec->api_group = target.info->group;
-      rec->resource = target.info->resource;
-      rec->subresource = target.subresource;
-      rec->ns = target.ns;
-      rec->name = target.name;
-    }
-    rec->verb = verb;
     bool write = verb == "create" || verb == "update" || verb == "patch" || verb == "delete" ||
                  verb == "deletecollection";
-    bool secret =
-        target.info != nullptr && target.info->group.empty() && target.info->resource == "secrets";
+    bool secret = info.resource_request && info.api_group.empty() && info.resource == "secrets";
     if (write && !secret && !req.body.empty()) {
       rec->body = req.body.size() > kMaxLoggedBody ? req.body.substr(0, kMaxLoggedBody) : req.body;
     }
-    if (std::optional<FaultAction> fault = faults_.Take(req.method, path, verb)) {
+    if (std::optional<FaultAction> fault = faults_.Take(req.method, path, info.verb)) {
       if (fault->stall > absl::ZeroDuration()) absl::SleepFor(fault->stall);
+      if (!fault->exception.empty()) throw std::runtime_error(fault->exception);
       if (fault->code != 0) {
         ApiError e = ApiError::WithCode(
             fault->code, fault->message.empty()
@@ -403,6 +409,7 @@ class ApiServer::Impl {
     if (!r.empty() && r[0] == "watch") {
       t->watch_path = true;
       r.erase(r.begin());
+      if (r.empty()) return ToStatus(ApiError::NotFoundPath());
     }
     t->registry = engine_->registry();
     auto find = [&](const std::string& resource) {
@@ -429,11 +436,8 @@ class ApiServer::Impl {
     }
     t->info = info;
     t->kind = Target::Kind::kResource;
-    bool watch = t->watch_path;
-    std::string error;
-    if (!watch && req.method == "GET") {
-      if (!BoolParam(req, "watch", &watch, &error)) return ToStatus(ApiError::BadRequest(error));
-    }
+    // As kube: `watch` turns a list into a watch; a GET of a named object stays a get.
+    bool watch = t->watch_path || (t->name.empty() && QueryBool(req.params, "watch"));
     if (req.method == "GET") {
       *verb = watch ? "watch" : (t->name.empty() ? "list" : "get");
     } else if (req.method == "POST") {
@@ -547,8 +551,7 @@ class ApiServer::Impl {
                                                         ": supported values: \"All\"")));
     }
     o.dry_run = dry == "All";
-    std::string error;
-    if (!BoolParam(req, "force", &o.force, &error)) return ToStatus(ApiError::BadRequest(error));
+    o.force = QueryBool(req.params, "force");
     o.user = user;
     return o;
   }
@@ -652,18 +655,24 @@ class ApiServer::Impl {
     wo.label_selector = Param(req, "labelSelector");
     wo.field_selector = Param(req, "fieldSelector");
     if (!t.name.empty()) {
-      // GET .../NAME?watch=true (deprecated form): a watch of that one object.
-      std::string by_name = absl::StrCat("metadata.name=", t.name);
-      wo.field_selector =
-          wo.field_selector.empty() ? by_name : absl::StrCat(wo.field_selector, ",", by_name);
+      // GET /watch/.../NAME (deprecated form): a watch of that one object. As in kube, a field
+      // selector may only repeat the name.
+      if (wo.field_selector.empty()) {
+        wo.field_selector =
+            absl::StrCat("metadata.name=",
+                         absl::StrReplaceAll(t.name, {{"\\", "\\\\"}, {",", "\\,"}, {"=", "\\="}}));
+      } else {
+        absl::StatusOr<FieldSelector> fields = FieldSelector::Parse(wo.field_selector);
+        if (fields.ok() && fields->RequiresExactMatch("metadata.name") != t.name) {
+          return SendError(res, ApiError::BadRequest(
+                                    "fieldSelector metadata.name doesn't match requested name"));
+        }
+      }
     }
     wo.resource_version = Param(req, "resourceVersion");
     wo.resource_version_match = Param(req, "resourceVersionMatch");
-    std::string error;
-    if (!BoolParam(req, "allowWatchBookmarks", &wo.allow_bookmarks, &error) ||
-        !BoolParam(req, "sendInitialEvents", &wo.send_initial_events, &error)) {
-      return SendError(res, ApiError::BadRequest(error));
-    }
+    wo.allow_bookmarks = QueryBool(req.params, "allowWatchBookmarks");
+    wo.send_initial_events = QueryBool(req.params, "sendInitialEvents");
     std::string timeout = Param(req, "timeoutSeconds");
     if (!timeout.empty()) {
       int64_t seconds;
@@ -726,9 +735,7 @@ class ApiServer::Impl {
       return ok({{"compactedRevision", store->CompactedRevision()}});
     }
     if (what == "drop-watches" && req.method == "POST") {
-      bool abrupt = false;
-      std::string error;
-      if (!BoolParam(req, "abrupt", &abrupt, &error)) return bad(error);
+      bool abrupt = QueryBool(req.params, "abrupt");
       {
         absl::MutexLock lock(&knob_mu_);
         if (abrupt) abrupt_epoch_ = store->WatchEpoch() + 1;

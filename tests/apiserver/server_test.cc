@@ -202,7 +202,7 @@ TEST_F(ServerTest, WatchStreamsOneJsonEventPerLine) {
   });
   int status = 0;
   std::string content_type;
-  // python sends watch=True: Go's ParseBool accepts it.
+  // python sends watch=True: anything but "0" and "false" (any case) is true to kube.
   std::vector<json> events = Watch(
       absl::StrCat(kRuns, "?watch=True&resourceVersion=", rv, "&allowWatchBookmarks=True"), &status,
       [](const std::vector<json>& e) { return e.size() >= 2; }, &content_type);
@@ -341,6 +341,53 @@ TEST_F(ServerTest, FaultInjectionAndRequestLog) {
   auto bad = client_->Post("/__hallmark/faults", R"({"path":"(","code":500})", "application/json");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
+}
+
+// The request log records what kube-apiserver's RequestInfo makes of each request (what RBAC
+// authorises): a Namespace is in itself, a list or watch narrowed to one name names it.
+TEST_F(ServerTest, RequestLogRecordsKubesRequestAttributes) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  ASSERT_EQ(client_->Post(cms, R"({"metadata":{"name":"cm"}})", "application/json")->status, 201);
+  client_->Delete("/__hallmark/requests");
+  EXPECT_EQ(client_->Get("/api/v1/namespaces/default")->status, 200);
+  EXPECT_EQ(client_
+                ->Patch("/api/v1/namespaces/default", R"({"metadata":{"labels":{"a":"b"}}})",
+                        "application/merge-patch+json")
+                ->status,
+            200);
+  EXPECT_EQ(client_->Get(cms + "?fieldSelector=metadata.name%3Dcm")->status, 200);
+  EXPECT_EQ(
+      client_->Get(cms + "?fieldSelector=metadata.name%3D%3Dcm&watch=1&timeoutSeconds=1")->status,
+      200);
+  // `watch` on a named object is ignored, as by kube: the object comes back.
+  auto named = client_->Get(cms + "/cm?watch=true");
+  ASSERT_TRUE(named);
+  EXPECT_EQ(Body(named)["metadata"]["name"], "cm");
+  // Unknown resources are still logged with their attributes (RBAC sees them before routing).
+  EXPECT_EQ(client_->Get("/apis/widgets.example.com/v1/namespaces/default/widgets/w")->status, 404);
+  // A bare /watch is no resource at all.
+  EXPECT_EQ(client_->Get("/api/v1/watch")->status, 404);
+  // The deprecated watch of one object takes no field selector naming another.
+  auto other = client_->Get(
+      "/api/v1/watch/namespaces/default/configmaps/cm?fieldSelector="
+      "metadata.name%3Dother");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 400);
+  EXPECT_EQ(Body(other)["message"], "fieldSelector metadata.name doesn't match requested name");
+
+  json log = Body(client_->Get("/__hallmark/requests"));
+  std::vector<std::string> seen;
+  for (const auto& r : log["requests"]) {
+    seen.push_back(absl::StrCat(r.value("verb", ""), " ", r.value("apiGroup", ""), "/",
+                                r.value("resource", ""), " ", r.value("namespace", ""), "/",
+                                r.value("name", ""), " ", r["status"].get<int>()));
+  }
+  EXPECT_THAT(
+      seen,
+      ElementsAre("get /namespaces default/default 200", "patch /namespaces default/default 200",
+                  "list /configmaps default/cm 200", "watch /configmaps default/cm 200",
+                  "get /configmaps default/cm 200", "get widgets.example.com/widgets default/w 404",
+                  "watch / / 404", "watch /configmaps default/cm 400"));
 }
 
 TEST_F(ServerTest, ProtobufBodiesOfTypedKubectlCommands) {
