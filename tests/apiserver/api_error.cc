@@ -193,7 +193,10 @@ absl::Status ToStatus(const ApiError& error) {
   json payload = error.ToJson();
   payload["x-retry-after"] = error.retry_after_seconds;
   payload["x-has-details"] = error.has_details;
-  status.SetPayload(kPayloadUrl, absl::Cord(payload.dump()));
+  // Messages quote names from the request, which may be invalid UTF-8 (a %FF in the path): as Go
+  // does, replace such bytes with U+FFFD rather than throw.
+  status.SetPayload(kPayloadUrl,
+                    absl::Cord(payload.dump(-1, ' ', false, json::error_handler_t::replace)));
   return status;
 }
 

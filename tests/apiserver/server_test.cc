@@ -390,6 +390,19 @@ TEST_F(ServerTest, RequestLogRecordsKubesRequestAttributes) {
                   "watch / / 404", "watch /configmaps default/cm 400"));
 }
 
+// A name that is not UTF-8 (%FF in the path) is quoted as Go quotes it (U+FFFD): it used to make
+// the error itself fail to serialise, and answer 500.
+TEST_F(ServerTest, InvalidUtf8InANameIsStillA404) {
+  auto got = client_->Get("/api/v1/namespaces/default/configmaps/a%FFb");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 404);
+  json status = Body(got);
+  EXPECT_EQ(status["reason"], "NotFound");
+  EXPECT_EQ(status["message"],
+            "configmaps \"a\xEF\xBF\xBD"
+            "b\" not found");
+}
+
 TEST_F(ServerTest, ProtobufBodiesOfTypedKubectlCommands) {
   k8s::Namespace ns;
   ns.mutable_metadata()->set_name("from-protobuf");
