@@ -176,6 +176,29 @@ TEST_F(AgentFaultsTest, RegistryDownForAWhileIsRetriedThenSignedNotFailed) {
   EXPECT_GE(failures, 2);
 }
 
+TEST_F(AgentFaultsTest, OurOwnRetriesPatchDoesNotCutTheBackoffShort) {
+  // Chains re-drives a failed run from the update event of its own `retries` annotation, so its
+  // retries come seconds apart whatever the backoff. Ours wait for the backoff.
+  HarnessOptions options;
+  options.agent_args = {"--retry-backoff", "3s", "--retry-max-backoff", "3s"};
+  Start(options);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<TcpProxy> proxy, TcpProxy::Start(h_->registry().port()));
+  ASSERT_OK_AND_ASSIGN(std::string direct, h_->PushImage("team/app", "v1", "backoff"));
+  proxy->Down();
+  ASSERT_OK(h_->CompleteTaskRun(
+                  {.name = "backoff",
+                   .results = ImageResults(proxy->host() + direct.substr(direct.find('/')))})
+                .status());
+  ASSERT_OK(h_->WaitForAnnotation(kube::TaskRunsV1(), "backoff", "chains.tekton.dev/retries", "1")
+                .status());
+  absl::SleepFor(absl::Seconds(2));
+  ASSERT_OK_AND_ASSIGN(json run, h_->Get(kube::TaskRunsV1(), "backoff"));
+  EXPECT_EQ(Annotation(run, "chains.tekton.dev/retries"), "1");
+  ASSERT_OK(proxy->Up());
+  ASSERT_OK(h_->WaitForSigned(kube::TaskRunsV1(), "backoff").status());
+  ExpectSignedOnce(direct, h_->key());
+}
+
 TEST_F(AgentFaultsTest, OutageLongerThanTheRetryWindowEndsFailed) {
   HarnessOptions options;
   options.agent_args = {"--retry-window",      "1s",   "--retry-backoff", "100ms",
