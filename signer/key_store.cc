@@ -43,6 +43,17 @@ bool KeyStore::Update(const std::optional<SecretFiles>& files) {
   return changed;
 }
 
+bool KeyStore::UpdateUnreadable(const absl::Status& why) {
+  absl::Status error = absl::FailedPreconditionError(absl::StrCat(source_, ": ", why.message()));
+  absl::MutexLock lock(&mu_);
+  bool changed = signer_ != nullptr || error != error_;
+  version_ = absl::StrCat("unreadable:", why.message());
+  signer_ = nullptr;
+  error_ = std::move(error);
+  if (changed) ++generation_;
+  return changed;
+}
+
 absl::StatusOr<std::shared_ptr<const Signer>> KeyStore::Current() const {
   absl::MutexLock lock(&mu_);
   if (signer_ != nullptr) return signer_;

@@ -39,6 +39,9 @@ class KeyStore {
   // Update: the Secret's content now; nullopt when it does not exist. Returns true when the
   // result of Current() changed (a new key, or a different error).
   bool Update(const std::optional<SecretFiles>& files);
+  // UpdateUnreadable: the Secret could not be read (e.g. an oversized or unreadable file in the
+  // mounted folder): no key, with `why` as the reason. Returns true when Current() changed.
+  bool UpdateUnreadable(const absl::Status& why);
 
   // Current: the signer, or why there is none: kFailedPrecondition "<source>: <reason>" for a
   // missing Secret or a missing/bad key (signer/signing_secrets.h), kUnavailable before the first

@@ -57,9 +57,8 @@ bool SecretDirWatcher::PollOnce() {
       }
       last_error_ = error;
     }
-    // An unreadable key file is as bad as none: nothing may be signed with a stale key. The
-    // store reports it as "no key" via an empty file set plus the logged reason.
-    changed = store_->Update(SecretFiles{});
+    // An unreadable key file is as bad as none: nothing may be signed with a stale key.
+    changed = store_->UpdateUnreadable(files.status());
   }
   if (changed && on_change_) on_change_();
   return changed;

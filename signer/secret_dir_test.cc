@@ -33,10 +33,17 @@ TEST(ReadSecretDirTest, MissingFolderIsNulloptAndFilesAreRead) {
   EXPECT_EQ(files->at("cosign.key").InsecureView(), "k");
 }
 
-TEST(ReadSecretDirTest, OversizedFileIsRefused) {
+TEST(ReadSecretDirTest, OversizedFileIsRefusedAndTheWatcherSaysWhy) {
   std::string dir = testing::TempDir();
   WriteFileOrDie(dir + "/x509.pem", std::string(kMaxSecretFileBytes + 1, 'a'));
   EXPECT_THAT(ReadSecretDir(dir).status(), StatusIs(absl::StatusCode::kInvalidArgument));
+  KeyStore store("folder " + dir);
+  ASSERT_OK_AND_ASSIGN(auto watcher, SecretDirWatcher::New(dir, &store));
+  EXPECT_TRUE(watcher->PollOnce());
+  EXPECT_FALSE(watcher->PollOnce());  // the same reason: no change
+  EXPECT_THAT(store.Current().status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("x509.pem")));
+  EXPECT_THAT(std::string(store.Current().status().message()), HasSubstr("larger than"));
 }
 
 TEST(SecretDirWatcherTest, PicksUpAKeyAddedLaterAndARotation) {
