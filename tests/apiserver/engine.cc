@@ -21,6 +21,7 @@
 #include "tests/apiserver/builtin_catalog.h"
 #include "tests/apiserver/json_patch.h"
 #include "tests/apiserver/json_util.h"
+#include "tests/apiserver/kind_validation.h"
 #include "tests/apiserver/merge_patch.h"
 #include "tests/apiserver/meta_validation.h"
 #include "tests/apiserver/strategic_merge_patch.h"
@@ -684,6 +685,9 @@ class ApiEngine::Impl {
       if (info.builtin && info.group == "apiextensions.k8s.io") {
         for (auto& e : ValidateCrd(obj)) errs.push_back(std::move(e));
       }
+      if (info.builtin) {
+        for (auto& e : ValidateKind(info.group, info.resource, obj)) errs.push_back(std::move(e));
+      }
       if (!errs.empty()) {
         return ToStatus(ApiError::Invalid(info.group, info.kind, name, errs));
       }
@@ -816,6 +820,11 @@ class ApiEngine::Impl {
     for (auto& e : ValidateObjectMetaUpdate(*m, old_meta)) errs.push_back(std::move(e));
     if (info.builtin && info.group == "apiextensions.k8s.io") {
       for (auto& e : ValidateCrd(next)) errs.push_back(std::move(e));
+    }
+    if (info.builtin) {
+      for (auto& e : ValidateKindUpdate(info.group, info.resource, next, cur)) {
+        errs.push_back(std::move(e));
+      }
     }
     if (!errs.empty()) return ToStatus(ApiError::Invalid(info.group, info.kind, name, errs));
     // metadata.generation follows spec (everything but metadata and status).

@@ -875,8 +875,9 @@ TEST_F(EngineTest, AnExceptionIsA500NamingTheOperation) {
   engine_->SetAdmission(nullptr);
   MustCreate(secrets, "default", {{"metadata", {{"name", "tls"}}}});
   engine_->SetAdmission(&hook);
-  ApiError patched = Error(engine_->Patch(secrets, "default", "tls", "",
-                                          "application/merge-patch+json", R"({"type":"x"})", {}));
+  ApiError patched =
+      Error(engine_->Patch(secrets, "default", "tls", "", "application/merge-patch+json",
+                           R"({"metadata":{"labels":{"a":"b"}}})", {}));
   EXPECT_EQ(patched.code, 500);
   EXPECT_THAT(patched.message,
               HasSubstr("unexpected error in patch secrets default/tls: [json.exception"));
@@ -894,6 +895,43 @@ TEST_F(EngineTest, SecretsConvertStringData) {
   EXPECT_EQ(s["type"], "Opaque");
   EXPECT_EQ(s["data"]["cosign.password"], "cA==");
   EXPECT_FALSE(s.contains("stringData"));
+}
+
+// Secrets and ConfigMaps are validated as kube validates them (kind_validation.h), on create and
+// on every kind of update.
+TEST_F(EngineTest, SecretAndConfigMapValidation) {
+  const ResourceInfo& secrets = Res("", "v1", "secrets");
+  ApiError tls = Error(engine_->Create(secrets, "default",
+                                       {{"metadata", {{"name", "tls"}}},
+                                        {"type", "kubernetes.io/tls"},
+                                        {"data", {{"tls.crt", "YQ=="}}}},
+                                       {}));
+  EXPECT_EQ(tls.code, 422);
+  EXPECT_EQ(tls.message, "Secret \"tls\" is invalid: data[tls.key]: Required value");
+  MustCreate(secrets, "default",
+             {{"metadata", {{"name", "tls"}}},
+              {"type", "kubernetes.io/tls"},
+              {"stringData", {{"tls.crt", "c"}, {"tls.key", "k"}}}});
+  absl::StatusOr<WriteResult> retyped = engine_->Patch(
+      secrets, "default", "tls", "", "application/merge-patch+json", R"({"type":"Opaque"})", {});
+  EXPECT_EQ(Error(retyped).message,
+            "Secret \"tls\" is invalid: type: Invalid value: \"Opaque\": field is immutable");
+  absl::StatusOr<WriteResult> dropped =
+      engine_->Patch(secrets, "default", "tls", "", "application/json-patch+json",
+                     R"([{"op":"remove","path":"/data/tls.key"}])", {});
+  EXPECT_EQ(Error(dropped).code, 422);
+
+  MustCreate(ConfigMaps(), "default",
+             {{"metadata", {{"name", "frozen"}}}, {"immutable", true}, {"data", {{"a", "1"}}}});
+  ApiError changed =
+      Error(engine_->Patch(ConfigMaps(), "default", "frozen", "", "application/merge-patch+json",
+                           R"({"data":{"a":"2"}})", {}));
+  EXPECT_EQ(changed.code, 422);
+  EXPECT_EQ(changed.message,
+            "ConfigMap \"frozen\" is invalid: data: Forbidden: field is immutable when "
+            "`immutable` is set");
+  MustPatch(ConfigMaps(), "default", "frozen", "application/merge-patch+json",
+            R"({"metadata":{"labels":{"still":"fine"}}})");
 }
 
 TEST_F(EngineTest, SeedAddsWhatFixturesLack) {

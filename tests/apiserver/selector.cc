@@ -242,6 +242,26 @@ std::vector<std::string> IsDns1123Label(absl::string_view value) {
   return errs;
 }
 
+std::vector<std::string> IsConfigMapKey(absl::string_view value) {
+  std::vector<std::string> errs;
+  if (value.size() > 253) errs.push_back(MaxLenError(253));
+  bool ok = !value.empty();
+  for (char c : value) ok = ok && (IsAlnum(c) || c == '-' || c == '_' || c == '.');
+  if (!ok) {
+    errs.push_back(
+        RegexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+                   "[-._a-zA-Z0-9]+", {"key.name", "KEY_NAME", "key-name"}));
+  }
+  if (value == ".") {
+    errs.push_back("must not be '.'");
+  } else if (value == "..") {
+    errs.push_back("must not be '..'");
+  } else if (absl::StartsWith(value, "..")) {
+    errs.push_back("must not start with '..'");
+  }
+  return errs;
+}
+
 absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
   LabelSelector sel;
   std::vector<Token> toks = Lex(text);

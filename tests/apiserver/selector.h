@@ -83,6 +83,8 @@ std::vector<std::string> IsQualifiedName(absl::string_view value);
 std::vector<std::string> IsValidLabelValue(absl::string_view value);
 std::vector<std::string> IsDns1123Subdomain(absl::string_view value);
 std::vector<std::string> IsDns1123Label(absl::string_view value);
+// IsConfigMapKey: a key of ConfigMap data/binaryData and Secret data.
+std::vector<std::string> IsConfigMapKey(absl::string_view value);
 
 }  // namespace hallmark::tests::apiserver
 
