@@ -13,7 +13,8 @@
 //   4. TaskRun: one cosign simple-signing signature per image (artifacts.oci.*), then the
 //      provenance (artifacts.taskrun.*); PipelineRun: the provenance only
 //      (artifacts.pipelinerun.*). Each artifact is stored to every configured backend (`oci`:
-//      `.sig`/`.att` per image, idempotently; `tekton`: annotations collected for step 5). The
+//      `.sig`/`.att` per image, idempotently; `tekton`: annotations collected for step 5); the
+//      stores of one run are independent and run concurrently (up to 8 at once). The
 //      statement is built from the run without its chains.tekton.dev/* annotations, so a retry
 //      after a crash signs the same bytes and the registry dedupe adds no layer.
 //   5. ONE merge patch: `signed=true`, the tekton-backend annotations, `retries` removed - with a
