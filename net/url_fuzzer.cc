@@ -19,7 +19,10 @@ void Check(const absl::StatusOr<hallmark::net::Url>& url) {
   if (url->scheme() != "http" && url->scheme() != "https") std::abort();
   if (url->host().empty() || url->port() <= 0 || url->port() > 65535) std::abort();
   std::string redacted = url->Redacted();
-  if (absl::StrContains(redacted, '@') && url->has_userinfo()) std::abort();
+  // No userinfo in the authority ('@' may appear in the path).
+  size_t authority = redacted.find("://") + 3;
+  size_t path = redacted.find('/', authority);
+  if (absl::StrContains(redacted.substr(authority, path - authority), '@')) std::abort();
   size_t q = redacted.find('?');
   if (q != std::string::npos && redacted.substr(q) != "?<redacted>") std::abort();
 }
