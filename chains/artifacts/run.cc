@@ -8,8 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "base/yaml_json.h"
 #include "chains/artifacts/go_json.h"
-#include "chains/artifacts/yaml_json.h"
 
 namespace hallmark::chains::artifacts {
 namespace {
@@ -564,7 +564,13 @@ absl::StatusOr<json> ParseJsonDocument(absl::string_view text) {
   if (first == absl::string_view::npos) {
     return absl::InvalidArgumentError("document is empty");
   }
-  if (text[first] != '{') return YamlToJson(text);
+  if (text[first] != '{') {
+    YamlOptions yaml;
+    yaml.max_depth = kMaxJsonDepth;
+    // As the API server would store it (and as the JSON path reads a repeated key).
+    yaml.last_duplicate_key_wins = true;
+    return ParseYaml(text, yaml);
+  }
   HM_RETURN_IF_ERROR(CheckDepth(text));
   try {
     json parsed = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);

@@ -35,7 +35,10 @@ namespace hallmark::chains::artifacts {
 // result value larger than kMaxResultValueBytes (its JSON text) is kept but never used as a type
 // hint (it is reported instead).
 inline constexpr size_t kMaxRunBytes = 8 << 20;
-inline constexpr int kMaxJsonDepth = 30;  // see kMaxYamlDepth (yaml_json.h)
+// kMaxJsonDepth is deep enough for Kubernetes objects (a Tekton run is rarely 16 levels deep), and
+// shallow enough that a run's spec embedded in a statement stays within protobuf's JSON converter
+// limit (64 message levels, and every JSON level inside a google.protobuf.Struct costs two).
+inline constexpr int kMaxJsonDepth = 30;
 inline constexpr size_t kMaxResultValueBytes = 4096;
 
 inline constexpr absl::string_view kTektonApiVersion = "tekton.dev/v1";
@@ -231,8 +234,9 @@ struct PipelineRun {
 using TektonRun = std::variant<TaskRun, PipelineRun>;
 
 // ParseJsonDocument: JSON text (after a depth check) or, when the first non-blank character is not
-// `{`, YAML. kInvalidArgument for malformed input, input over kMaxRunBytes, or nesting deeper than
-// kMaxJsonDepth.
+// `{`, one YAML document read as Kubernetes reads it (base/yaml_json.h; a repeated key: the last
+// wins). kInvalidArgument for malformed input, several YAML documents, input over kMaxRunBytes, or
+// nesting deeper than kMaxJsonDepth.
 absl::StatusOr<nlohmann::json> ParseJsonDocument(absl::string_view text);
 
 // ParseRun: a TaskRun or PipelineRun document. The kind is taken from `kind`; without one, a

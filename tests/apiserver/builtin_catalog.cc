@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "tests/apiserver/json_util.h"
-#include "tests/apiserver/yaml_json.h"
 
 namespace hallmark::tests::apiserver {
 namespace {
@@ -720,7 +719,7 @@ class Expander {
 };
 
 SchemaSet MakeSchemas() {
-  absl::StatusOr<json> notation = ParseYaml(kSchemaNotation);
+  absl::StatusOr<json> notation = ParseKubeYaml(kSchemaNotation);
   if (!notation.ok() || !notation->is_object()) {
     std::fprintf(stderr, "builtin_catalog: bad notation: %s\n",
                  std::string(notation.status().message()).c_str());
@@ -1017,7 +1016,7 @@ const SchemaSet& BuiltinSchemas() {
 }
 
 std::vector<nlohmann::json> PreinstalledCrds() {
-  absl::StatusOr<std::vector<json>> docs = ParseYamlDocuments(kPreinstalledCrds);
+  absl::StatusOr<std::vector<json>> docs = ParseKubeYamlDocuments(kPreinstalledCrds);
   if (!docs.ok()) {
     std::fprintf(stderr, "builtin_catalog: bad CRD manifests: %s\n",
                  std::string(docs.status().message()).c_str());

@@ -25,7 +25,6 @@
 #include "tests/apiserver/merge_patch.h"
 #include "tests/apiserver/meta_validation.h"
 #include "tests/apiserver/strategic_merge_patch.h"
-#include "tests/apiserver/yaml_json.h"
 
 namespace hallmark::tests::apiserver {
 namespace {
@@ -1558,7 +1557,7 @@ absl::StatusOr<WriteResult> ApiEngine::ApplyPatch(const ResourceInfo& info, cons
         ApiError::Invalid("meta.k8s.io", "PatchOptions", "",
                           {FieldError::Required("fieldManager", "is required for apply patch")}));
   }
-  absl::StatusOr<json> applied = ParseYaml(body);
+  absl::StatusOr<json> applied = ParseKubeYaml(body);
   if (!applied.ok()) return ToStatus(ApiError::BadRequest(std::string(applied.status().message())));
   if (!applied->is_object()) {
     return ToStatus(ApiError::BadRequest("apply patch must be a JSON or YAML object"));

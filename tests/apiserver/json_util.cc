@@ -7,8 +7,37 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "base/yaml_json.h"
 
 namespace hallmark::tests::apiserver {
+
+namespace {
+
+YamlOptions KubeYamlOptions() {
+  YamlOptions options;
+  options.max_depth = 200;
+  options.last_duplicate_key_wins = true;
+  return options;
+}
+
+absl::Status YamlError(const absl::Status& status) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("error converting YAML to JSON: ", status.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<json> ParseKubeYaml(absl::string_view text) {
+  absl::StatusOr<json> doc = ParseYaml(text, KubeYamlOptions());
+  if (!doc.ok()) return YamlError(doc.status());
+  return doc;
+}
+
+absl::StatusOr<std::vector<json>> ParseKubeYamlDocuments(absl::string_view text) {
+  absl::StatusOr<std::vector<json>> docs = ParseYamlDocuments(text, KubeYamlOptions());
+  if (!docs.ok()) return YamlError(docs.status());
+  return docs;
+}
 
 absl::StatusOr<json> ParseJson(absl::string_view text) {
   // The SAX error handler gives the position; with allow_exceptions=false nlohmann only says

@@ -22,6 +22,13 @@ using json = nlohmann::json;
 // ParseJson: kInvalidArgument (with the parser's position) if `text` is not one JSON value.
 absl::StatusOr<json> ParseJson(absl::string_view text);
 
+// ParseKubeYaml (exactly one document, none is null) and ParseKubeYamlDocuments (every non-null
+// document): YAML as the API server reads a body or manifest, i.e. base/yaml_json.h with up to
+// 200 levels and a repeated key keeping its last value (what the default fieldValidation=Warn
+// stores). kInvalidArgument "error converting YAML to JSON: ..." naming the line.
+absl::StatusOr<json> ParseKubeYaml(absl::string_view text);
+absl::StatusOr<std::vector<json>> ParseKubeYamlDocuments(absl::string_view text);
+
 // Dump: compact JSON; invalid UTF-8 in strings is replaced rather than throwing.
 std::string Dump(const json& value);
 

@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "base/file.h"
 #include "tests/apiserver/json_util.h"
-#include "tests/apiserver/yaml_json.h"
 
 namespace hallmark::tests::apiserver {
 namespace {
@@ -35,7 +34,7 @@ absl::StatusOr<std::vector<json>> ParseManifests(absl::string_view text, absl::s
   if (as_json.ok()) {
     docs = std::vector<json>{std::move(*as_json)};
   } else {
-    docs = ParseYamlDocuments(text);
+    docs = ParseKubeYamlDocuments(text);
   }
   if (!docs.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", docs.status().message()));
