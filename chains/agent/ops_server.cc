@@ -1,12 +1,10 @@
 #include "chains/agent/ops_server.h"
 
-#include <sys/socket.h>
-
-#include <chrono>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/http_server_thread.h"
 #include "httplib.h"
 
 namespace hallmark::chains::agent {
@@ -47,51 +45,39 @@ absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(absl::string_view ad
   std::unique_ptr<OpsServer> s(new OpsServer());
   int port = 0;
   if (absl::Status parsed = ParseHostPort(address, &s->host_, &port); !parsed.ok()) return parsed;
-  s->server_ = std::make_unique<httplib::Server>();
-  httplib::Server& server = *s->server_;
-  // httplib's default also sets SO_REUSEPORT, which lets a second agent bind the same port
-  // silently and share its connections: keep only SO_REUSEADDR (fast restarts).
-  server.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
-  });
-  server.set_keep_alive_max_count(100);
-  server.set_read_timeout(10, 0);
-  server.set_write_timeout(10, 0);
-  server.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
+  auto server = std::make_unique<httplib::Server>();
+  server->set_keep_alive_max_count(100);
+  server->set_read_timeout(10, 0);
+  server->set_write_timeout(10, 0);
+  server->Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+  server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });
-  server.Get("/readyz", [readiness](const httplib::Request&, httplib::Response& res) {
+  server->Get("/readyz", [readiness](const httplib::Request&, httplib::Response& res) {
     Readiness r = readiness();
     res.status = r.ready ? 200 : 503;
     res.set_content(absl::StrCat(r.ready ? "ready: " : "not ready: ", r.detail, "\n"),
                     "text/plain");
   });
-  if (port == 0) {
-    port = server.bind_to_any_port(s->host_);
-  } else if (!server.bind_to_port(s->host_, port)) {
-    port = -1;
-  }
-  if (port <= 0) {
+  // HttpServerThread binds with SO_REUSEADDR only (httplib's SO_REUSEPORT would let a second
+  // agent bind the same port silently) and stops at once even while Prometheus keeps its
+  // scrape connection open.
+  absl::StatusOr<std::unique_ptr<HttpServerThread>> serving =
+      HttpServerThread::Start(std::move(server), s->host_, port);
+  if (!serving.ok()) {
     return absl::UnavailableError(absl::StrCat("metrics server: cannot listen on ", address));
   }
-  s->port_ = port;
-  httplib::Server* raw = s->server_.get();
-  s->thread_ = std::thread([raw] { raw->listen_after_bind(); });
-  for (int i = 0; i < 500 && !raw->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  s->serving_ = *std::move(serving);
+  s->port_ = s->serving_->port();
   return s;
 }
 
 OpsServer::~OpsServer() { Stop(); }
 
 void OpsServer::Stop() {
-  if (server_ != nullptr) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (serving_ != nullptr) serving_->Stop();
 }
 
 }  // namespace hallmark::chains::agent

@@ -5,20 +5,20 @@
 //   GET /healthz  200 "ok" while the process serves requests (liveness)
 //   GET /readyz   200 with the state ("ready: leading", "ready: standby") once the agent's
 //                 caches are synced, 503 with the reason before (readiness)
-// Anything else is 404. Served on its own thread; Stop() (or the destructor) ends it.
+// Anything else is 404. Served on its own thread (base/http_server_thread.h); Stop() (or the destructor) ends it
+// at once, idle keep-alive connections included.
 #ifndef HALLMARK_CHAINS_AGENT_OPS_SERVER_H_
 #define HALLMARK_CHAINS_AGENT_OPS_SERVER_H_
 
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace httplib {
-class Server;
+namespace hallmark {
+class HttpServerThread;
 }
 
 namespace hallmark::chains::agent {
@@ -42,8 +42,7 @@ class OpsServer {
 
  private:
   OpsServer() = default;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<HttpServerThread> serving_;
   std::string host_;
   int port_ = 0;
 };

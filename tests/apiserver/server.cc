@@ -16,8 +16,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "base/file.h"
+#include "base/http_server_thread.h"
 #include "base/log.h"
-#include "base/server_sockets.h"
 #include "base/status_macros.h"
 #include "httplib.h"
 #include "tests/apiserver/api_error.h"
@@ -194,25 +194,11 @@ class ApiServer::Impl {
   }
 
   absl::Status Start() {
-    int port = options_.port;
-    if (port == 0) {
-      port = http_->bind_to_any_port(options_.host);
-      if (port <= 0) {
-        return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.host, ":0"));
-      }
-    } else if (!http_->bind_to_port(options_.host, port)) {
-      return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.host, ":", port));
-    }
-    port_ = port;
-    listener_ = std::thread([this] {
-      http_->listen_after_bind();
-      listener_done_.Notify();
-    });
-    // httplib's stop() only acts once the accept loop runs: wait for it, so a Stop() right
-    // after Start() cannot be lost.
-    absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!http_->is_running() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
-    if (!http_->is_running()) return absl::UnavailableError("the listener did not start");
+    HttpServerThreadOptions serve;
+    serve.stop_grace = kStopGrace;
+    HM_ASSIGN_OR_RETURN(
+        serving_, HttpServerThread::Start(std::move(http_), options_.host, options_.port, serve));
+    port_ = serving_->port();
     if (!options_.data_file.empty()) {
       persister_ = std::thread([this] { PersistLoop(); });
     }
@@ -222,17 +208,8 @@ class ApiServer::Impl {
   void Stop() {
     if (stopped_.exchange(true)) return;
     if (engine_ == nullptr) return;
-    engine_->store()->Close();
-    if (listener_.joinable()) {
-      http_->stop();
-      // httplib's workers notice an idle keep-alive connection only when its timeout (5 s)
-      // runs out, so a client holding one (libcurl's pool, kubectl) delayed every stop by 5 s.
-      // Requests in flight get a moment to finish; then the connections are shut down.
-      if (!listener_done_.WaitForNotificationWithTimeout(kStopGrace)) {
-        ShutdownServerConnections(port_);
-      }
-      listener_.join();
-    }
+    engine_->store()->Close();  // ends the watches, so only short requests are in flight
+    if (serving_ != nullptr) serving_->Stop();
     stop_persisting_.Notify();
     if (persister_.joinable()) persister_.join();
     if (!options_.data_file.empty()) Persist();
@@ -831,12 +808,11 @@ class ApiServer::Impl {
   std::unique_ptr<RequestLog> request_log_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<WebhookAdmission> admission_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<httplib::Server> http_;  // configured by Init, served by Start
+  std::unique_ptr<HttpServerThread> serving_;
   FaultInjector faults_;
   bool tls_ = false;
   int port_ = 0;
-  std::thread listener_;
-  absl::Notification listener_done_;
   std::thread persister_;
   absl::Notification stop_persisting_;
   absl::Mutex persist_mu_;

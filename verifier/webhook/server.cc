@@ -1,6 +1,5 @@
 #include "verifier/webhook/server.h"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <utility>
@@ -13,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "base/file.h"
+#include "base/http_server_thread.h"
 #include "base/log.h"
 #include "base/ssl_ptr.h"
 #include "base/status_macros.h"
@@ -117,6 +117,10 @@ class CertificateReloader {
 
 namespace {
 
+// kAdmissionStopGrace: how long Stop() lets admissions in flight finish (the API server's
+// webhook timeout is at most 30 s; deploy/webhook sets 10 s and a 15 s termination grace).
+constexpr absl::Duration kAdmissionStopGrace = absl::Seconds(10);
+
 int CertCallback(SSL* ssl, void* arg) {
   return static_cast<CertificateReloader*>(arg)->Apply(ssl) ? 1 : 0;
 }
@@ -129,37 +133,6 @@ void Tune(httplib::Server& s, int threads) {
   s.set_keep_alive_timeout(30);
   s.set_keep_alive_max_count(100000);
   s.set_tcp_nodelay(true);
-}
-
-// Debian's cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into
-// the library): a burst of new connections (several API server replicas, or a client opening
-// its pool) overflows it and the dropped SYNs are retried after a second. Listening again on the
-// bound socket raises the backlog (Linux keeps the socket and takes the new value).
-constexpr int kListenBacklog = 1024;
-
-absl::StatusOr<int> Bind(httplib::Server& s, const std::string& host, int port) {
-  const std::string h = host.empty() ? "0.0.0.0" : host;
-  auto fd = std::make_shared<std::atomic<int>>(-1);
-  s.set_socket_options([fd](int sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    fd->store(sock);
-  });
-  if (port == 0) {
-    int p = s.bind_to_any_port(h);
-    if (p <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", h, ":0"));
-    port = p;
-  } else if (!s.bind_to_port(h, port)) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", h, ":", port));
-  }
-  if (fd->load() >= 0) ::listen(fd->load(), kListenBacklog);
-  return port;
-}
-
-absl::Status WaitRunning(httplib::Server& s) {
-  absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!s.is_running() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
-  return s.is_running() ? absl::OkStatus() : absl::UnavailableError("the listener did not start");
 }
 
 }  // namespace
@@ -234,22 +207,25 @@ absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(ServerOption
   https->Get("/healthz", health);
   https->Get("/readyz", readyz);
   https->Get("/metrics", metrics_handler);
-  HM_ASSIGN_OR_RETURN(server->port_, Bind(*https, options.host, options.port));
-  server->https_ = std::move(https);
-  httplib::Server* raw = server->https_.get();
-  server->https_thread_ = std::thread([raw] { raw->listen_after_bind(); });
-  HM_RETURN_IF_ERROR(WaitRunning(*raw));
+  // HttpServerThread raises httplib's listen backlog of 5 (a burst of new connections from API
+  // server replicas overflowed it), binds without SO_REUSEPORT, and stops at once although
+  // kube-apiserver keeps idle keep-alive connections to the webhook (30 s timeout here).
+  // Admissions in flight get kAdmissionStopGrace to finish.
+  HttpServerThreadOptions serve;
+  serve.stop_grace = kAdmissionStopGrace;
+  HM_ASSIGN_OR_RETURN(server->https_,
+                      HttpServerThread::Start(std::move(https), options.host, options.port, serve));
+  server->port_ = server->https_->port();
 
   if (options.metrics_port >= 0) {
-    server->metrics_http_ = std::make_unique<httplib::Server>();
-    Tune(*server->metrics_http_, 4);
-    server->metrics_http_->Get("/metrics", metrics_handler);
-    server->metrics_http_->Get("/healthz", health);
-    HM_ASSIGN_OR_RETURN(server->metrics_port_,
-                        Bind(*server->metrics_http_, options.metrics_host, options.metrics_port));
-    httplib::Server* m = server->metrics_http_.get();
-    server->metrics_thread_ = std::thread([m] { m->listen_after_bind(); });
-    HM_RETURN_IF_ERROR(WaitRunning(*m));
+    auto metrics_http = std::make_unique<httplib::Server>();
+    Tune(*metrics_http, 4);
+    metrics_http->Get("/metrics", metrics_handler);
+    metrics_http->Get("/healthz", health);
+    HM_ASSIGN_OR_RETURN(server->metrics_http_,
+                        HttpServerThread::Start(std::move(metrics_http), options.metrics_host,
+                                                options.metrics_port));
+    server->metrics_port_ = server->metrics_http_->port();
   }
   return server;
 }
@@ -258,10 +234,8 @@ WebhookServer::~WebhookServer() { Stop(); }
 
 void WebhookServer::Stop() {
   if (stopped_.exchange(true)) return;
-  if (https_ != nullptr) https_->stop();
-  if (https_thread_.joinable()) https_thread_.join();
-  if (metrics_http_ != nullptr) metrics_http_->stop();
-  if (metrics_thread_.joinable()) metrics_thread_.join();
+  if (https_ != nullptr) https_->Stop();
+  if (metrics_http_ != nullptr) metrics_http_->Stop();
 }
 
 std::string WebhookServer::url() const {

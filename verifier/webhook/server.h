@@ -10,6 +10,8 @@
 // The serving certificate is re-read when its files change (cert-manager or gen-certs.sh
 // rotating the Secret): every TLS handshake checks the files' identity (inode, size, mtime) and
 // uses the newest pair that loads and matches; a broken pair keeps the previous one (logged).
+// Stop() lets admissions in flight finish (up to 10 s, within deploy/webhook's 15 s grace
+// period) and closes idle keep-alive connections at once (base/http_server_thread.h).
 #ifndef HALLMARK_VERIFIER_WEBHOOK_SERVER_H_
 #define HALLMARK_VERIFIER_WEBHOOK_SERVER_H_
 
@@ -17,14 +19,13 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "verifier/webhook/handler.h"
 #include "verifier/webhook/metrics.h"
 
-namespace httplib {
-class Server;
+namespace hallmark {
+class HttpServerThread;
 }
 
 namespace hallmark::verifier::webhook {
@@ -62,10 +63,8 @@ class WebhookServer {
   WebhookServer() = default;
   ServerOptions options_;
   std::shared_ptr<CertificateReloader> certs_;
-  std::unique_ptr<httplib::Server> https_;
-  std::unique_ptr<httplib::Server> metrics_http_;
-  std::thread https_thread_;
-  std::thread metrics_thread_;
+  std::unique_ptr<HttpServerThread> https_;
+  std::unique_ptr<HttpServerThread> metrics_http_;
   int port_ = 0;
   int metrics_port_ = -1;
   std::atomic<bool> stopped_{false};
