@@ -9,17 +9,17 @@
 //   ASSERT_OK_AND_ASSIGN(auto running, HttpTestServer::Start(std::move(server)));
 //   client.Do({.url = running->Url("/v2/")});
 //
-// The destructor stops the server and joins its thread. Keep-alive connections make httplib's
-// stop wait up to the keep-alive timeout, which Start lowers to 1 s; destroy clients first.
+// The destructor stops the server and joins its thread (base/http_server_thread.h: requests in
+// flight get a second, idle keep-alive connections are closed at once).
 #ifndef HALLMARK_NET_TESTING_HTTP_TEST_SERVER_H_
 #define HALLMARK_NET_TESTING_HTTP_TEST_SERVER_H_
 
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/http_server_thread.h"
 #include "httplib.h"
 
 namespace hallmark::net::testing {
@@ -34,21 +34,20 @@ class HttpTestServer {
   HttpTestServer(const HttpTestServer&) = delete;
   HttpTestServer& operator=(const HttpTestServer&) = delete;
 
-  int port() const { return port_; }
+  int port() const;
   // Url: "http(s)://127.0.0.1:<port>" + path.
   std::string Url(absl::string_view path) const;
   // Origin with another spelling of the same host ("localhost"), for cross-host tests.
   std::string LocalhostUrl(absl::string_view path) const;
-  httplib::Server& server() { return *server_; }
+  httplib::Server& server() { return *server_; }  // owned by serving_
   void Stop();
 
  private:
-  HttpTestServer(std::unique_ptr<httplib::Server> server, int port, bool https)
-      : server_(std::move(server)), port_(port), https_(https) {}
-  std::unique_ptr<httplib::Server> server_;
-  int port_;
+  HttpTestServer(std::unique_ptr<HttpServerThread> serving, httplib::Server* server, bool https)
+      : serving_(std::move(serving)), server_(server), https_(https) {}
+  std::unique_ptr<HttpServerThread> serving_;
+  httplib::Server* server_;
   bool https_;
-  std::thread thread_;
 };
 
 }  // namespace hallmark::net::testing
