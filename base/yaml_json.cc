@@ -53,6 +53,37 @@ bool ValidUtf8(const std::string& s) {
   return true;
 }
 
+// CheckYamlCharacters: the stream as go-yaml v2's reader takes it: a UTF-16 stream (its byte
+// order mark) is refused here (yaml-cpp would also guess UTF-16 from NUL bytes, where go-yaml
+// reads UTF-8), the bytes must be UTF-8, and each character printable in YAML's sense (tab, LF,
+// CR, 0x20-0x7E, U+0085, U+00A0-U+D7FF, U+E000-U+FFFD, U+10000 and above), else "control
+// characters are not allowed" as go-yaml says.
+absl::Status CheckYamlCharacters(absl::string_view text) {
+  if (absl::StartsWith(text, "\xff\xfe") || absl::StartsWith(text, "\xfe\xff")) {
+    return absl::InvalidArgumentError("invalid YAML: UTF-16 is not supported, use UTF-8");
+  }
+  const std::string s(text);
+  for (size_t i = 0, n; i < s.size(); i += n) {
+    if ((n = Utf8Length(s, i)) == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid YAML: not valid UTF-8 at byte ", i));
+    }
+    uint32_t c = static_cast<unsigned char>(s[i]);
+    if (n > 1) {
+      c = n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+      for (size_t k = 1; k < n; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    }
+    bool printable = c == 0x09 || c == 0x0a || c == 0x0d || (c >= 0x20 && c <= 0x7e) ||
+                     c == 0x85 || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
+                     c >= 0x10000;
+    if (!printable) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid YAML: control characters are not allowed (byte ", i, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // CoerceUtf8: each byte that starts no valid sequence becomes U+FFFD, as Go's json.Marshal
 // writes the bytes of a decoded !!binary string.
 std::string CoerceUtf8(const std::string& s) {
@@ -539,6 +570,8 @@ absl::StatusOr<std::vector<json>> ParseYamlDocuments(absl::string_view text,
                                                      const YamlOptions& options) {
   // yaml-cpp reports errors by exception: they are caught here, the one place that parses.
   try {
+    absl::Status characters = CheckYamlCharacters(text);
+    if (!characters.ok()) return characters;
     absl::Status finite = CheckYamlStreamTerminates(text);
     if (!finite.ok()) return finite;
     std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));

@@ -335,6 +335,30 @@ TEST(YamlJsonTest, ScalarsAndKeysMustBeUtf8) {
   EXPECT_EQ(ValueOf("v: caf\xc3\xa9\n"), "caf\xc3\xa9");
 }
 
+TEST(YamlJsonTest, StreamIsReadAsGoYamlReadsIt) {
+  // Found by scripts/fuzz (yaml_json_fuzzer, testdata/fuzz/yaml_json/utf16-guess): "\0A" made
+  // yaml-cpp guess UTF-16BE, the 0xff bytes decoded to U+FFFF, which JsonToYaml wrote as U+FFFD.
+  // go-yaml reads UTF-8 unless there is a UTF-16 byte order mark, and refuses control characters.
+  EXPECT_THAT(ParseYamlDocuments(std::string("\0A\xff\xff", 4)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("control characters are not allowed (byte 0)")));
+  EXPECT_THAT(ParseYamlDocuments(std::string("a: \xff\xff")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not valid UTF-8 at byte 3")));
+  EXPECT_THAT(ParseYamlDocuments(std::string("a: b\0", 5)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("control characters are not allowed (byte 4)")));
+  EXPECT_THAT(ErrorOf("a: \"\xef\xbf\xbf\"\n"),  // U+FFFF
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("control characters")));
+  EXPECT_THAT(ErrorOf("a: \x1b[31m\n"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseYamlDocuments(std::string("\xff\xfe" "a\0:\0 \0b\0", 10)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-16")));
+  // Tab, CR LF, NEL-free text, a UTF-8 byte order mark and U+FFFD itself are fine.
+  EXPECT_EQ(ValueOf("v:\t\"x\ty\"\r\n"), "x\ty");
+  EXPECT_EQ(ValueOf("\xef\xbb\xbfv: ok\n"), "ok");
+  EXPECT_EQ(ValueOf("v: \xef\xbf\xbd\n"), "\xef\xbf\xbd");
+  EXPECT_EQ(ValueOf("v: \xf0\x9f\x94\x8f\n"), "\xf0\x9f\x94\x8f");
+}
+
 TEST(YamlJsonTest, DepthIsBounded) {
   std::string deep;
   for (int i = 0; i < 100; ++i) deep += "[";
