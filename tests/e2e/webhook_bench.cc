@@ -39,38 +39,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string PolicyYaml(const std::string& pem, const std::string& extra = "") {
-  std::string keys;
-  for (size_t start = 0; start < pem.size();) {
-    size_t end = pem.find('\n', start);
-    if (end == std::string::npos) end = pem.size();
-    keys += "                      " + pem.substr(start, end - start) + "\n";
-    start = end + 1;
-  }
-  return absl::StrCat(R"(apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: bench
-spec:
-  rules:
-    - name: signed
-      match:
-        any:
-          - resources:
-              kinds: [Pod]
-      verifyImages:
-        - imageReferences: ["*"]
-          failureAction: Enforce
-)",
-                      extra, R"(          attestors:
-            - entries:
-                - keys:
-                    rekor: {ignoreTlog: true}
-                    publicKeys: |-
-)",
-                      keys);
-}
-
 std::string Review(const std::string& image, int n) {
   json r = {{"apiVersion", "admission.k8s.io/v1"},
             {"kind", "AdmissionReview"},
@@ -135,7 +103,7 @@ struct World {
     auto tls_or = MakeWebhookTls(dir);
     if (!tls_or.ok()) Die(tls_or.status());
     tls = *tls_or;
-    hallmark::testing::WriteFileOrDie(dir + "/policy.yaml", PolicyYaml(key->public_key().Pem()));
+    hallmark::testing::WriteFileOrDie(dir + "/policy.yaml", KeyPolicyYaml("bench", key->public_key().Pem()));
     warm = Start({"--policy", dir + "/policy.yaml"}, "warm");
     cold = Start({"--policy", dir + "/policy.yaml", "--cache-size", "0"}, "cold");
     hung = Start({"--policy", dir + "/policy.yaml", "--budget", "8s"}, "hung");

@@ -31,6 +31,37 @@ absl::Status Openssl(const std::vector<std::string>& args) {
 
 }  // namespace
 
+std::string KeyPolicyYaml(const std::string& name, const std::string& public_pem,
+                          const std::string& extra_rule_yaml) {
+  std::string keys;
+  for (absl::string_view line : absl::StrSplit(public_pem, '\n', absl::SkipEmpty())) {
+    absl::StrAppend(&keys, "                      ", line, "\n");
+  }
+  return absl::StrCat(R"(apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: )",
+                      name, R"(
+spec:
+  rules:
+    - name: signed
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      verifyImages:
+        - imageReferences: ["*"]
+          failureAction: Enforce
+)",
+                      extra_rule_yaml, R"(          attestors:
+            - entries:
+                - keys:
+                    rekor: {ignoreTlog: true}
+                    publicKeys: |-
+)",
+                      keys);
+}
+
 absl::StatusOr<WebhookTls> MakeWebhookTls(const std::string& dir) {
   WebhookTls tls;
   tls.ca_file = dir + "/ca.crt";

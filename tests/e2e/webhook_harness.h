@@ -29,6 +29,13 @@ struct WebhookTls {
   std::string key_file;
 };
 
+// KeyPolicyYaml: a Kyverno ClusterPolicy `name` with one Enforce rule "signed" verifying every
+// Pod image (`imageReferences: ["*"]`) against `public_pem` (offline: rekor.ignoreTlog).
+// `extra_rule_yaml` is inserted into the verifyImages entry before `attestors` (lines indented
+// by 10 spaces, e.g. "          useCache: false\n").
+std::string KeyPolicyYaml(const std::string& name, const std::string& public_pem,
+                          const std::string& extra_rule_yaml = "");
+
 // MakeWebhookTls: runs `openssl` to make the CA and the serving pair in `dir`.
 absl::StatusOr<WebhookTls> MakeWebhookTls(const std::string& dir);
 

@@ -43,37 +43,6 @@ using ::testing::HasSubstr;
 
 constexpr absl::Duration kBudget = absl::Seconds(2);
 
-std::string Policy(const std::string& pem) {
-  std::string keys;
-  for (size_t start = 0; start < pem.size();) {
-    size_t end = pem.find('\n', start);
-    if (end == std::string::npos) end = pem.size();
-    keys += "                      " + pem.substr(start, end - start) + "\n";
-    start = end + 1;
-  }
-  return absl::StrCat(R"(apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: faults
-spec:
-  rules:
-    - name: signed
-      match:
-        any:
-          - resources:
-              kinds: [Pod]
-      verifyImages:
-        - imageReferences: ["*"]
-          failureAction: Enforce
-          attestors:
-            - entries:
-                - keys:
-                    rekor: {ignoreTlog: true}
-                    publicKeys: |-
-)",
-                      keys);
-}
-
 json Pod(const std::string& image, int n) {
   return {{"apiVersion", "v1"},
           {"kind", "Pod"},
@@ -140,7 +109,7 @@ class WebhookFaultsTest : public ::testing::Test {
           *client, r, image.digest, verifier::AttachmentKind::kSignatures, {sig}));
     }
     ASSERT_OK(registry_->PushImage("faults/unsigned", "v1", "unsigned").status());
-    ::hallmark::testing::WriteFileOrDie(dir_ + "/policy.yaml", Policy(key.public_key().Pem()));
+    ::hallmark::testing::WriteFileOrDie(dir_ + "/policy.yaml", e2e::KeyPolicyYaml("faults", key.public_key().Pem()));
     ASSERT_OK_AND_ASSIGN(e2e::WebhookTls tls, e2e::MakeWebhookTls(dir_));
     ASSERT_OK_AND_ASSIGN(
         webhook_,

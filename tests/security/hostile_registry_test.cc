@@ -19,7 +19,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/testing/fixtures.h"
 #include "base/testing/process.h"
@@ -253,32 +252,7 @@ TEST_F(HostileRegistryTest, NothingIsVerifiedWithoutATransparencyLogDecision) {
 }
 
 TEST_F(HostileRegistryTest, WebhookDeniesEveryHostileAnswerAndStaysUp) {
-  std::string keys;
-  for (absl::string_view line : absl::StrSplit(pem_, '\n', absl::SkipEmpty())) {
-    absl::StrAppend(&keys, "                      ", line, "\n");
-  }
-  ::hallmark::testing::WriteFileOrDie(dir_ + "/policy.yaml",
-                                      absl::StrCat(R"(apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: hostile
-spec:
-  rules:
-    - name: signed
-      match:
-        any:
-          - resources:
-              kinds: [Pod]
-      verifyImages:
-        - imageReferences: ["*"]
-          failureAction: Enforce
-          attestors:
-            - entries:
-                - keys:
-                    rekor: {ignoreTlog: true}
-                    publicKeys: |-
-)",
-                                                   keys));
+  ::hallmark::testing::WriteFileOrDie(dir_ + "/policy.yaml", e2e::KeyPolicyYaml("hostile", pem_));
   ASSERT_OK_AND_ASSIGN(e2e::WebhookTls tls, e2e::MakeWebhookTls(dir_));
   ASSERT_OK_AND_ASSIGN(auto webhook,
                        e2e::WebhookProcess::Start({"--policy", dir_ + "/policy.yaml"}, tls, dir_));

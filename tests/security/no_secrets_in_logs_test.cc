@@ -14,8 +14,6 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "base/encoding.h"
 #include "base/file.h"
 #include "base/secret_data.h"
@@ -130,32 +128,8 @@ TEST(NoSecretsInLogsTest, AgentApiServerRegistryWebhookAndCli) {
 
   // The webhook, whose policy holds the agent's public key: the agent's image is admitted.
   ASSERT_OK_AND_ASSIGN(e2e::WebhookTls tls, e2e::MakeWebhookTls(dir));
-  std::string keys;
-  for (absl::string_view line : absl::StrSplit(h->key().public_pem, '\n', absl::SkipEmpty())) {
-    absl::StrAppend(&keys, "                      ", line, "\n");
-  }
   ::hallmark::testing::WriteFileOrDie(dir + "/policy.yaml",
-                                      absl::StrCat(R"(apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: secrets
-spec:
-  rules:
-    - name: signed
-      match:
-        any:
-          - resources:
-              kinds: [Pod]
-      verifyImages:
-        - imageReferences: ["*"]
-          failureAction: Enforce
-          attestors:
-            - entries:
-                - keys:
-                    rekor: {ignoreTlog: true}
-                    publicKeys: |-
-)",
-                                                   keys));
+                                      e2e::KeyPolicyYaml("secrets", h->key().public_pem));
   ASSERT_OK_AND_ASSIGN(auto webhook,
                        e2e::WebhookProcess::Start({"--policy", dir + "/policy.yaml"}, tls, dir));
   for (const std::string& pod_image : {image, third}) {

@@ -12,8 +12,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "base/testing/fixtures.h"
 #include "base/testing/process.h"
@@ -22,6 +20,7 @@
 #include "httplib.h"
 #include "tests/apiserver/testing/apiserver_process.h"
 #include "tests/apiserver/tls.h"
+#include "tests/e2e/webhook_harness.h"
 
 namespace hallmark::tests::shutdown {
 namespace {
@@ -68,30 +67,8 @@ void StopQuickly(BackgroundProcess& process) {
 TEST(SigtermTest, WebhookExitsAtOnceWithAnIdleKeepAliveConnection) {
   const std::string dir = TempDir();
   ASSERT_OK_AND_ASSIGN(apiserver::TlsFiles tls, apiserver::EnsureSelfSignedTls(dir + "/tls"));
-  std::string keys;
-  for (absl::string_view line : absl::StrSplit(ReadFixture("chains/keys/cosign.pub"), '\n')) {
-    if (!line.empty()) absl::StrAppend(&keys, "                      ", line, "\n");
-  }
-  WriteFileOrDie(dir + "/policy.yaml", absl::StrCat(R"(apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: signed-images
-spec:
-  rules:
-    - name: signed
-      match:
-        any:
-          - resources:
-              kinds: [Pod]
-      verifyImages:
-        - imageReferences: ["*"]
-          attestors:
-            - entries:
-                - keys:
-                    rekor: {ignoreTlog: true}
-                    publicKeys: |-
-)",
-                                                    keys));
+  WriteFileOrDie(dir + "/policy.yaml",
+                 e2e::KeyPolicyYaml("signed-images", ReadFixture("chains/keys/cosign.pub")));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<BackgroundProcess> webhook,
                        BackgroundProcess::Start({RunfilePath("cmd/hallmark"), "webhook", "--policy",
                                                  dir + "/policy.yaml", "--tls-cert", tls.cert,
