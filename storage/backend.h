@@ -3,9 +3,11 @@
 // Backend: the role "store a signed artifact" (an image signature or an attestation) produced
 // for a run, as Tekton Chains' storage backends do (reference/chains.md §5). Backends are built
 // once per configuration (`artifacts.*.storage` of chains-config) and are thread-safe; the agent
-// calls Store for each artifact and each configured backend, and marks the run signed only when
-// every Store succeeded.
+// first calls CheckImage for each image an artifact of the run is about (on the backend that
+// artifact goes to), then - only if every check passed - Store for each artifact and each
+// configured backend, and marks the run signed only when every Store succeeded.
 //
+//   HM_RETURN_IF_ERROR(backend.CheckImage(*a.image));   // before anything of the run is stored
 //   SignedArtifact a;
 //   a.kind = SignedArtifact::Kind::kImageSignature;
 //   a.image = *oci::Reference::Parse("registry.example/app@sha256:...");
@@ -20,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "crypto/public_key.h"
@@ -63,6 +66,16 @@ class Backend {
   virtual ~Backend() = default;
   // Name: the chains-config storage name ("oci", "tekton").
   virtual absl::string_view Name() const = 0;
+  // CheckImage: may artifacts about `image` be stored here? Asked once per image per signing,
+  // before any artifact of the run is stored, so that a run is stored all or nothing. OK: go
+  // ahead. kNotFound: the backend would attach the artifacts to the image in its registry and
+  // that registry has no manifest with the image's digest, or answers for it with another digest
+  // (tektoncd/chains#485: a Task may claim a digest that was never pushed); nothing may be
+  // stored, and since a registry can lag just behind a push, the caller retries with backoff.
+  // kInvalidArgument when the image is not pinned by a sha256 digest; other errors as Store
+  // (kUnavailable: the registry could not be asked). A backend that attaches nothing to
+  // registries answers OK without a request.
+  virtual absl::Status CheckImage(const oci::Reference& image) = 0;
   // Store: OK when the artifact is stored (or already was). Errors carry the retry decision:
   // kUnavailable / kDeadlineExceeded (registry down, 5xx, timeouts: retry later),
   // kInvalidArgument (the artifact is malformed), kFailedPrecondition (configuration or a

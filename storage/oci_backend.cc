@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "base/encoding.h"
 #include "base/status_macros.h"
 #include "crypto/dsse.h"
@@ -120,6 +121,48 @@ absl::StatusOr<bool> OciBackend::IsDuplicate(const SignedArtifact& artifact,
     if (crypto::VerifyDsseEnvelope(*envelope, {*artifact.signer}).ok()) return true;
   }
   return false;
+}
+
+absl::Status OciBackend::CheckImage(const oci::Reference& image) {
+  if (!image.has_digest() || !oci::IsValidImageDigest(image.digest()->String())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checking an image: it must be pinned by a sha256 digest (got ", image.String(), ")"));
+  }
+  const oci::Repository own = oci::Repository::Of(image);
+  const oci::Access access = !options_.repository.has_value() || *options_.repository == own
+                                 ? oci::Access::kPush
+                                 : oci::Access::kPull;
+  const std::string not_signing =
+      absl::StrCat("image ", image.String(), " : digest not found in the registry; not signing");
+  absl::StatusOr<oci::Descriptor> head = client_.Head(image, access);
+  // What the registry said, without the client's "checking manifest <ref>: " (named already).
+  auto said = [&] {
+    absl::string_view m = head.status().message();
+    absl::ConsumePrefix(&m, absl::StrCat("checking manifest ", image.String(), ": "));
+    return std::string(m);
+  };
+  if (head.ok()) {
+    // Head refuses a Docker-Content-Digest other than the one asked for; checked again here
+    // because this decision must not rest on that detail.
+    if (head->digest != *image.digest()) {
+      return absl::NotFoundError(
+          absl::StrCat(not_signing, " (the registry answers with ", head->digest.String(), ")"));
+    }
+    return absl::OkStatus();
+  }
+  if (absl::IsNotFound(head.status())) {
+    return absl::NotFoundError(absl::StrCat(not_signing, " (", said(), ")"));
+  }
+  // The registry answered for this digest with another one (its Docker-Content-Digest, or other
+  // bytes on the GET Head falls back to): it does not have the image we were told about.
+  // oci::RegistryClient reports both as kFailedPrecondition with these texts.
+  if (absl::IsFailedPrecondition(head.status()) &&
+      (absl::StrContains(head.status().message(), "registry claims digest") ||
+       absl::StrContains(head.status().message(), "content does not match digest"))) {
+    return absl::NotFoundError(absl::StrCat(not_signing, " (", said(), ")"));
+  }
+  return absl::Status(head.status().code(), absl::StrCat("checking image ", image.String(),
+                                                         " in its registry: ", said()));
 }
 
 absl::StatusOr<StoreResult> OciBackend::Store(const SignedArtifact& artifact) {

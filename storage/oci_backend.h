@@ -16,6 +16,9 @@
 //    64 mutexes picked by a hash of repository and tag: bounded memory, and two tags only
 //    rarely share one). (Another process writing the same tag still races, as with cosign:
 //    registries have no conditional PUT.)
+//  - Never for a digest the registry does not have (tektoncd/chains#485, where Chains signs
+//    whatever digest a Task claims): CheckImage asks the image's own repository, with one HEAD
+//    of the manifest by digest, before the agent stores anything of the run.
 //  - Few round trips: one GET of the tag (404 = empty; read with push access so one token covers
 //    the push), POST+PUT of the payload blob unless the repository is known to have it, the
 //    config blob likewise, one manifest PUT. Blobs known to exist are remembered per repository
@@ -38,6 +41,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "oci/registry_client.h"
@@ -62,6 +66,17 @@ class OciBackend final : public Backend {
                                                          OciBackendOptions options = {});
 
   absl::string_view Name() const override { return "oci"; }
+
+  // CheckImage: one HEAD `/v2/<repository>/manifests/<digest>` (the OCI and Docker manifest and
+  // index Accept types) to the image's own repository - never `storage.oci.repository` - with
+  // the keychain's credentials for the image's registry; push scope when the `.sig`/`.att` go to
+  // that same repository (one token then covers the push that follows), pull scope otherwise.
+  // kNotFound `image <ref> : digest not found in the registry; not signing` for a 404 (e.g.
+  // MANIFEST_UNKNOWN, NAME_UNKNOWN), and likewise when the registry answers for the digest with
+  // another one (Docker-Content-Digest, or the bytes of the GET made when that header is
+  // missing); kInvalidArgument for an image not pinned by a sha256 digest; other registry errors
+  // as oci::RegistryClient (kUnavailable when it cannot be reached).
+  absl::Status CheckImage(const oci::Reference& image) override;
 
   // Store appends the artifact's layer to the image's `.sig` (image signatures) or `.att`
   // (attestations) tag. `stored` is false when an equivalent layer was already there.

@@ -1,5 +1,7 @@
 // OciBackend against the real docker-registry: cosign's layout, idempotent re-signing, no lost
-// layers between threads, storage.oci.repository, round trips, recovery from a forgotten blob.
+// layers between threads, storage.oci.repository, round trips, recovery from a forgotten blob,
+// the image check before signing (tektoncd/chains#485); and the check against a fake registry
+// for what docker-registry never does (answering for a digest with another one).
 #include "storage/oci_backend.h"
 
 #include <map>
@@ -8,14 +10,17 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/testing/fixtures.h"
+#include "base/testing/process.h"
 #include "base/testing/status_matchers.h"
 #include "crypto/dsse.h"
 #include "crypto/private_key.h"
 #include "crypto/simple_signing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/testing/fake_http_client.h"
 #include "oci/content_digest.h"
 #include "oci/curl_registry_client.h"
 #include "oci/manifest.h"
@@ -32,6 +37,7 @@ using ::hallmark::testing::ReadFixture;
 using ::hallmark::testing::StatusIs;
 using ::hallmark::tests::registry::RegistryServer;
 using ::hallmark::tests::registry::TestImage;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
@@ -337,6 +343,173 @@ TEST_F(OciBackendTest, RejectsBadArtifacts) {
                 .status());
   EXPECT_THAT(backend_->Store(Signature(image, key)),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("holds something else")));
+}
+
+// tektoncd/chains#485: before anything is stored for an image, one HEAD of its manifest by
+// digest in the image's own repository.
+TEST_F(OciBackendTest, CheckImageIsOneHeadAndRefusesDigestsTheRegistryDoesNotHave) {
+  oci::Reference image = Image("demo/check");
+  uint64_t before = client_->Stats().requests;
+  EXPECT_OK(backend_->CheckImage(image));
+  EXPECT_EQ(client_->Stats().requests - before, 1u);
+  EXPECT_TRUE(absl::StrContains(
+      registry_->Log(), absl::StrCat("\"HEAD /v2/demo/check/manifests/", image.digest()->String())))
+      << registry_->Log();
+
+  // A well-formed digest never pushed, in a repository that exists (MANIFEST_UNKNOWN) and in
+  // one that does not (NAME_UNKNOWN).
+  const oci::Digest never = oci::Sha256Of("never pushed");
+  for (const char* repo : {"demo/check", "demo/nothing-here"}) {
+    oci::Reference ghost =
+        *oci::Reference::Parse(absl::StrCat(registry_->host(), "/", repo, "@", never.String()));
+    EXPECT_THAT(backend_->CheckImage(ghost),
+                StatusIs(absl::StatusCode::kNotFound,
+                         HasSubstr(absl::StrCat("image ", ghost.String(),
+                                                " : digest not found in the registry; not "
+                                                "signing (HTTP 404"))))
+        << repo;
+  }
+  EXPECT_THAT(backend_->CheckImage(*oci::Reference::Parse(image.Name() + ":v1")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pinned by a sha256")));
+}
+
+TEST_F(OciBackendTest, CheckImageAsksTheImagesRepositoryNotTheStorageRepository) {
+  OciBackendOptions options;
+  options.repository = oci::Repository{registry_->host(), "signatures/store"};
+  ASSERT_OK_AND_ASSIGN(auto moved, OciBackend::New(*client_, options));
+  oci::Reference image = Image("demo/own");
+  EXPECT_OK(moved->CheckImage(image));
+  // The same manifest only in the storage repository: the image's repository does not have it.
+  ASSERT_OK_AND_ASSIGN(TestImage elsewhere, registry_->PushImage("signatures/store", "x", "only"));
+  oci::Reference claimed = *oci::Reference::Parse(
+      absl::StrCat(registry_->host(), "/demo/own@", elsewhere.digest.String()));
+  EXPECT_THAT(moved->CheckImage(claimed), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_FALSE(absl::StrContains(
+      registry_->Log(),
+      absl::StrCat("\"HEAD /v2/signatures/store/manifests/", elsewhere.digest.String())));
+}
+
+TEST(CheckImageUnreachableTest, UnreachableRegistryIsUnavailable) {
+  ASSERT_OK_AND_ASSIGN(auto client, oci::NewCurlRegistryClient(FastOptions()));
+  ASSERT_OK_AND_ASSIGN(auto backend, OciBackend::New(*client));
+  // A loopback port nothing listens on.
+  oci::Reference image = *oci::Reference::Parse(absl::StrCat(
+      "127.0.0.1:", hallmark::testing::FreePort(), "/demo/app@", oci::Sha256Of("x").String()));
+  EXPECT_THAT(backend->CheckImage(image),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr(absl::StrCat("checking image ", image.String()))));
+}
+
+// With token auth, the check reads with push scope when the `.sig`/`.att` go to the image's own
+// repository: its token covers the push, so the check costs one request and no token exchange.
+TEST(CheckImageTokenAuthTest, OneTokenCoversTheCheckAndThePush) {
+  tests::registry::RegistryServerOptions registry_options;
+  registry_options.auth = tests::registry::RegistryServerOptions::Auth::kToken;
+  registry_options.users = {{"builder", "pushes-images"}};
+  ASSERT_OK_AND_ASSIGN(auto registry, RegistryServer::Start(registry_options));
+  ASSERT_OK_AND_ASSIGN(TestImage pushed, registry->PushImage("team/app", "v1", "tokens"));
+  oci::RegistryClientOptions options = FastOptions();
+  ASSERT_OK_AND_ASSIGN(options.keychain,
+                       oci::Keychain::ParseDockerConfigJson(registry->DockerConfigJson("builder")));
+  ASSERT_OK_AND_ASSIGN(auto client, oci::NewCurlRegistryClient(options));
+  ASSERT_OK_AND_ASSIGN(auto backend, OciBackend::New(*client));
+  oci::Reference image =
+      *oci::Reference::Parse(absl::StrCat(registry->host(), "/team/app@", pushed.digest.String()));
+  const int tokens_before = registry->token_requests();
+  ASSERT_OK(backend->CheckImage(image));
+  crypto::PrivateKey key = NewKey();
+  SignedArtifact sig;
+  sig.image = image;
+  sig.payload = *crypto::SimpleSigningPayload::Build(image.Name(), image.digest()->String());
+  sig.signature = *key.Sign(sig.payload);
+  sig.signer = key.public_key();
+  ASSERT_OK(backend->Store(sig).status());
+  EXPECT_EQ(registry->token_requests() - tokens_before, 1);
+  EXPECT_EQ(client->Stats().challenges, 1u);
+  EXPECT_OK(verifier::VerifyImage(*client, image, {key.public_key()}).status());
+}
+
+// What docker-registry never does: answer for a digest with another one.
+class CheckImageFakeRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(client_, oci::RegistryClient::New(fake_, FastOptions()));
+    ASSERT_OK_AND_ASSIGN(backend_, OciBackend::New(*client_));
+  }
+  const std::string manifest_ = R"({"schemaVersion":2,"mediaType":")" +
+                                std::string(oci::kOciManifestMediaType) +
+                                R"(","config":{"mediaType":"a","digest":"sha256:)" +
+                                std::string(64, 'c') + R"(","size":1},"layers":[]})";
+  const oci::Digest digest_ = oci::Sha256Of(manifest_);
+  const oci::Reference image_ =
+      *oci::Reference::Parse("registry.example/team/app@" + digest_.String());
+  const std::string url_ = "https://registry.example/v2/team/app/manifests/" + digest_.String();
+  net::testing::FakeHttpClient fake_;
+  std::unique_ptr<oci::RegistryClient> client_;
+  std::unique_ptr<OciBackend> backend_;
+};
+
+TEST_F(CheckImageFakeRegistryTest, HeadWithOciAndDockerAcceptTypes) {
+  fake_.On(net::Method::kHead, url_,
+           net::testing::FakeHttpClient::Reply(
+               200, "",
+               net::Headers{{"Content-Type", std::string(oci::kOciManifestMediaType)},
+                            {"Docker-Content-Digest", digest_.String()}}));
+  EXPECT_OK(backend_->CheckImage(image_));
+  auto requests = fake_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, net::Method::kHead);
+  std::string accept = requests[0].headers.Get("Accept").value_or("");
+  for (absl::string_view type :
+       {oci::kOciManifestMediaType, oci::kOciIndexMediaType, oci::kDockerManifestMediaType}) {
+    EXPECT_TRUE(absl::StrContains(accept, type)) << accept;
+  }
+  EXPECT_TRUE(
+      absl::StrContains(accept, "application/vnd.docker.distribution.manifest.list.v2+json"));
+}
+
+TEST_F(CheckImageFakeRegistryTest, AnotherDigestInTheAnswerIsTreatedAsNotFound) {
+  const oci::Digest other = oci::Sha256Of("another manifest");
+  fake_.On(net::Method::kHead, url_,
+           net::testing::FakeHttpClient::Reply(
+               200, "", net::Headers{{"Docker-Content-Digest", other.String()}}));
+  EXPECT_THAT(backend_->CheckImage(image_),
+              StatusIs(absl::StatusCode::kNotFound,
+                       AllOf(HasSubstr("digest not found in the registry; not signing"),
+                             HasSubstr(other.String()))));
+}
+
+TEST_F(CheckImageFakeRegistryTest, OtherBytesOnTheFallbackGetAreTreatedAsNotFound) {
+  // No Docker-Content-Digest: the client GETs the manifest and hashes it.
+  fake_.On(net::Method::kHead, url_, net::testing::FakeHttpClient::Reply(200));
+  fake_.On(net::Method::kGet, url_,
+           net::testing::FakeHttpClient::Reply(
+               200, manifest_ + " ",
+               net::Headers{{"Content-Type", std::string(oci::kOciManifestMediaType)}}));
+  EXPECT_THAT(backend_->CheckImage(image_),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("digest not found in the registry; not signing")));
+  // The right bytes: found.
+  fake_.On(net::Method::kHead, "https://registry.example/v2/team/ok/manifests/*",
+           net::testing::FakeHttpClient::Reply(200));
+  fake_.On(
+      net::Method::kGet, "https://registry.example/v2/team/ok/manifests/*",
+      net::testing::FakeHttpClient::Reply(
+          200, manifest_, net::Headers{{"Content-Type", std::string(oci::kOciManifestMediaType)}}));
+  EXPECT_OK(
+      backend_->CheckImage(*oci::Reference::Parse("registry.example/team/ok@" + digest_.String())));
+}
+
+TEST_F(CheckImageFakeRegistryTest, ServerErrorsAndRefusedCredentialsKeepTheirCodes) {
+  fake_.On(net::Method::kHead, url_, net::testing::FakeHttpClient::Reply(503));
+  EXPECT_THAT(backend_->CheckImage(image_),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr("checking image registry.example/team/app@")));
+  fake_.On(net::Method::kHead, "https://registry.example/v2/team/denied/manifests/*",
+           net::testing::FakeHttpClient::Reply(403));
+  EXPECT_THAT(backend_->CheckImage(
+                  *oci::Reference::Parse("registry.example/team/denied@" + digest_.String())),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 }  // namespace

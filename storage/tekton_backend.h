@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "oci/reference.h"
@@ -45,6 +46,10 @@ class TektonBackend final : public Backend {
  public:
   static absl::StatusOr<std::unique_ptr<TektonBackend>> New();
   absl::string_view Name() const override { return "tekton"; }
+  // CheckImage: OK without a request. Annotations stay on the run and attach nothing to a
+  // registry, and an agent storing only here needs no registry access (as Chains);
+  // docs/compatibility.md says why a `tekton`-only configuration is not checked.
+  absl::Status CheckImage(const oci::Reference& image) override { return absl::OkStatus(); }
   // Store returns TektonAnnotations(artifact) as `run_annotations`; nothing is written here.
   absl::StatusOr<StoreResult> Store(const SignedArtifact& artifact) override;
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -49,6 +51,23 @@ std::optional<oci::Reference> OciSubject(const artifacts::Artifact& subject) {
   if (!digest.ok()) return std::nullopt;
   return ref->WithDigest(*digest);
 }
+
+// ForEachConcurrently: fn(0..n-1) on up to `max_threads` threads (this one included); returns
+// when every call has returned. One call runs inline, without a thread.
+void ForEachConcurrently(size_t n, size_t max_threads, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < n; i = next++) fn(i);
+  };
+  std::vector<std::thread> threads;
+  size_t extra = std::min(n, max_threads);
+  for (size_t t = 1; t < extra; ++t) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+}
+
+// At most this many registry requests of one run at once (checks, then stores).
+constexpr size_t kMaxParallelStores = 8;
 
 }  // namespace
 
@@ -297,28 +316,53 @@ void RunReconciler::AddAttestationJobs(const Setup& setup, const config::Artifac
   }
 }
 
+std::optional<RunReconciler::Failure> RunReconciler::CheckImages(
+    const std::vector<StoreJob>& jobs) {
+  // Each image once per backend (a `.sig` and an `.att` of one image: one check), concurrently.
+  struct Check {
+    storage::Backend* backend;
+    const oci::Reference* image;
+  };
+  std::vector<Check> checks;
+  std::set<std::pair<storage::Backend*, std::string>> seen;
+  for (const StoreJob& job : jobs) {
+    if (job.backend == nullptr || !job.artifact.image.has_value()) continue;
+    if (!seen.emplace(job.backend, job.artifact.image->String()).second) continue;
+    checks.push_back(Check{job.backend, &*job.artifact.image});
+  }
+  std::vector<absl::Status> results(checks.size());
+  ForEachConcurrently(checks.size(), kMaxParallelStores, [&](size_t i) {
+    results[i] = checks[i].backend->CheckImage(*checks[i].image);
+  });
+  for (size_t i = 0; i < checks.size(); ++i) {
+    if (results[i].ok()) continue;
+    // The backend's message names the image (kNotFound: `image <ref> : digest not found in the
+    // registry; not signing`).
+    Failure failure{results[i], metrics::kErrorStorage};
+    if (absl::IsNotFound(results[i])) failure.event_reason = kImageNotInRegistryReason;
+    return failure;
+  }
+  return std::nullopt;
+}
+
 std::optional<RunReconciler::Failure> RunReconciler::RunStores(std::vector<StoreJob>& jobs,
                                                                const metrics::KindMetrics* m,
                                                                Work* work) {
+  // Nothing of the run is stored unless every image it attaches something to passed its check.
+  if (std::optional<Failure> unchecked = CheckImages(jobs); unchecked.has_value()) {
+    return unchecked;
+  }
   // Every store is independent (a different tag, or annotations): run them at once, so a run's
   // latency is that of its slowest push, not their sum. At most kMaxParallelStores threads.
-  constexpr size_t kMaxParallelStores = 8;
   std::vector<absl::StatusOr<storage::StoreResult>> results(jobs.size(),
                                                             absl::UnknownError("not attempted"));
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < jobs.size(); i = next++) {
-      StoreJob& job = jobs[i];
-      results[i] = job.backend == nullptr ? absl::InternalError(absl::StrCat(
-                                                "storage backend ", job.backend_name, " not built"))
-                                          : job.backend->Store(job.artifact);
-    }
-  };
-  std::vector<std::thread> threads;
-  size_t extra = std::min(jobs.size(), kMaxParallelStores);
-  for (size_t t = 1; t < extra; ++t) threads.emplace_back(worker);
-  worker();
-  for (std::thread& t : threads) t.join();
+  ForEachConcurrently(jobs.size(), kMaxParallelStores, [&](size_t i) {
+    StoreJob& job = jobs[i];
+    results[i] =
+        job.backend == nullptr
+            ? absl::InternalError(absl::StrCat("storage backend ", job.backend_name, " not built"))
+            : job.backend->Store(job.artifact);
+  });
 
   std::optional<Failure> failure;
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -512,7 +556,7 @@ Result RunReconciler::Failed(const RunKey& key, const json& object, const Failur
                                {"error_type", std::string(failure.error_type)},
                                {"retry_in", Seconds(delay)},
                                {"error", message}});
-  Event(key, object, kube::EventType::kWarning, "SigningFailed", text);
+  Event(key, object, kube::EventType::kWarning, failure.event_reason, text);
   return Result::RetryAfter(delay);
 }
 

@@ -14,7 +14,12 @@
 //      provenance (artifacts.taskrun.*); PipelineRun: the provenance only
 //      (artifacts.pipelinerun.*). Each artifact is stored to every configured backend (`oci`:
 //      `.sig`/`.att` per image, idempotently; `tekton`: annotations collected for step 5); the
-//      stores of one run are independent and run concurrently (up to 8 at once). The
+//      stores of one run are independent and run concurrently (up to 8 at once). Before any of
+//      them, every image an artifact goes with is checked once with the backend it goes to
+//      (Backend::CheckImage: `oci` HEADs the image's manifest by digest in its own repository;
+//      `tekton` checks nothing): one image its registry does not have (tektoncd/chains#485) and
+//      nothing of the run is stored - the attempt fails with kNotFound (retried, below: a
+//      registry may lag behind a push) and an `ImageNotInRegistry` Event naming the image. The
 //      statement is built from the run without its chains.tekton.dev/* annotations, so a retry
 //      after a crash signs the same bytes and the registry dedupe adds no layer.
 //   5. ONE merge patch: `signed=true`, the tekton-backend annotations, `retries` removed - with a
@@ -28,9 +33,10 @@
 //     imageID without a digest, provenance too large for annotations, a registry that refuses
 //     the artifact): marked `signed=failed` at once, with an Event;
 //   - everything else is retriable (kUnavailable, kDeadlineExceeded, kAborted, kUnauthenticated,
-//     kPermissionDenied, kNotFound from a registry, kInternal...): `retries` is set to the number
-//     of failed attempts, an Event says why, and the run is retried after the RetryPolicy's
-//     backoff until its window is used up, then marked `signed=failed`.
+//     kPermissionDenied, kNotFound from a registry or its image check, kInternal...): `retries`
+//     is set to the number of failed attempts, an Event says why (reason `SigningFailed`, or
+//     `ImageNotInRegistry`), and the run is retried after the RetryPolicy's backoff until its
+//     window is used up, then marked `signed=failed` - never `signed=true`.
 //   - API errors on the GET or the final patch are not counted (they could not be recorded
 //     anyway): the run is retried after a short backoff.
 // Events are rate-limited (a token bucket for the whole agent) and never carry secrets.
@@ -48,6 +54,7 @@
 #include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
@@ -65,6 +72,11 @@
 #include "storage/backend.h"
 
 namespace hallmark::chains::reconciler {
+
+// Event reasons of a retried attempt: any failure, or an image whose digest its registry does
+// not have.
+inline constexpr absl::string_view kSigningFailedReason = "SigningFailed";
+inline constexpr absl::string_view kImageNotInRegistryReason = "ImageNotInRegistry";
 
 // Setup: everything a signing needs that comes from configuration, built once per chains-config
 // and Secret version and shared (immutable) by all workers.
@@ -122,6 +134,8 @@ class RunReconciler final : public controller::Reconciler {
   struct Failure {
     absl::Status status;
     absl::string_view error_type;  // metrics::kError*
+    // The reason of the Event of a retried attempt.
+    absl::string_view event_reason = kSigningFailedReason;
   };
   struct Work {
     std::map<std::string, std::string> annotations;  // from the tekton backend
@@ -152,8 +166,12 @@ class RunReconciler final : public controller::Reconciler {
   void AddAttestationJobs(const Setup& setup, const config::ArtifactConfig& type,
                           const formats::Statement& statement, const std::string& envelope,
                           const std::string& key, std::vector<StoreJob>* jobs);
-  // RunStores: every job, concurrently; the first failure (in job order), if any. Successful
-  // jobs count in the metrics and add their annotations to `work` either way.
+  // CheckImages: Backend::CheckImage once per (backend, image) of the jobs, concurrently; the
+  // first failure (in job order), if any.
+  std::optional<Failure> CheckImages(const std::vector<StoreJob>& jobs);
+  // RunStores: CheckImages, then - only if every check passed - every job, concurrently; the
+  // first failure (in job order), if any. Successful jobs count in the metrics and add their
+  // annotations to `work` either way.
   std::optional<Failure> RunStores(std::vector<StoreJob>& jobs, const metrics::KindMetrics* m,
                                    Work* work);
   // Mark: the final merge patch (signed=true or failed) with preconditions and the 409 loop.

@@ -1,7 +1,9 @@
 #include "chains/reconciler/reconciler.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,12 +42,24 @@ constexpr char kDigestA[] =
 constexpr char kDigestB[] =
     "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
-// FakeBackend: an in-memory `oci` backend that can be told to fail.
+// FakeBackend: an in-memory `oci` backend that can be told to fail, and whose registry holds
+// every image except the ones it is told are missing.
 class FakeBackend : public storage::Backend {
  public:
   absl::string_view Name() const override { return "oci"; }
+  absl::Status CheckImage(const oci::Reference& image) override {
+    absl::MutexLock lock(&mu_);
+    journal_.push_back("check " + image.String());
+    if (!check_fail_.ok()) return check_fail_;
+    if (missing_.count(image.String()) > 0) {
+      return absl::NotFoundError(absl::StrCat("image ", image.String(),
+                                              " : digest not found in the registry; not signing"));
+    }
+    return absl::OkStatus();
+  }
   absl::StatusOr<storage::StoreResult> Store(const storage::SignedArtifact& a) override {
     absl::MutexLock lock(&mu_);
+    journal_.push_back("store " + (a.image.has_value() ? a.image->String() : std::string()));
     attempted_.push_back(a.payload);
     if (!fail_.ok() && fail_count_ != 0) {
       if (fail_count_ > 0) --fail_count_;
@@ -68,9 +82,34 @@ class FakeBackend : public storage::Backend {
     absl::MutexLock lock(&mu_);
     return attempted_;
   }
+  // The registry does not have `image` ("<repo>@sha256:...") until Pushed(image).
+  void Missing(const std::string& image) {
+    absl::MutexLock lock(&mu_);
+    missing_.insert(image);
+  }
+  void Pushed(const std::string& image) {
+    absl::MutexLock lock(&mu_);
+    missing_.erase(image);
+  }
+  void FailChecksWith(absl::Status s) {
+    absl::MutexLock lock(&mu_);
+    check_fail_ = std::move(s);
+  }
+  // "check <image>" and "store <image>" in call order.
+  std::vector<std::string> journal() {
+    absl::MutexLock lock(&mu_);
+    return journal_;
+  }
+  void ClearJournal() {
+    absl::MutexLock lock(&mu_);
+    journal_.clear();
+  }
 
  private:
   absl::Mutex mu_;
+  std::set<std::string> missing_;
+  absl::Status check_fail_;
+  std::vector<std::string> journal_;
   absl::Status fail_;
   int fail_count_ = 0;
   std::vector<storage::SignedArtifact> stored_;
@@ -510,6 +549,143 @@ TEST_F(ReconcilerTest, PipelineRunWaitsForItsChildrenAndMissingChildIsReported) 
   int missing = 0;
   for (const json& e : Events()) missing += e["reason"] == "ChildTaskRunMissing";
   EXPECT_EQ(missing, 1);
+}
+
+// tektoncd/chains#485: a Task may claim a digest that was never pushed. One image of the run
+// unknown to its registry and nothing of the run is stored - not the other image's `.sig`, not
+// the `.att`, not the tekton annotations - the attempt is retried like any registry failure
+// (with its own Event reason), and the run ends signed=failed, never signed=true.
+TEST_F(ReconcilerTest, DigestTheRegistryDoesNotHaveStoresNothingAndEndsFailed) {
+  const std::string known = std::string("registry.example/a@") + kDigestA;
+  const std::string unknown = std::string("registry.example/b@") + kDigestB;
+  json results = json::array({{{"name", "a-IMAGE_URL"}, {"value", "registry.example/a"}},
+                              {{"name", "a-IMAGE_DIGEST"}, {"value", kDigestA}},
+                              {{"name", "b-IMAGE_URL"}, {"value", "registry.example/b"}},
+                              {{"name", "b-IMAGE_DIGEST"}, {"value", kDigestB}}});
+  ASSERT_OK(kube_.Seed(kube::TaskRunsV1(), TaskRun("claims", "True", results)).status());
+  oci_->Missing(unknown);
+  ReconcilerOptions options;
+  options.retry.initial_backoff = absl::Milliseconds(10);
+  options.retry.max_backoff = absl::Milliseconds(40);
+  options.retry.window = absl::Milliseconds(100);  // 10+20+40+40 -> 5 attempts
+  auto r = MakeReconciler(options);
+  for (int attempt = 1; attempt <= 4; ++attempt) {
+    oci_->ClearJournal();
+    Result result = r->Reconcile("TaskRun/ci/claims");
+    ASSERT_EQ(result.action, Result::Action::kRetryAfter) << attempt;
+    // One check per image (each has a .sig and an .att), and not one store.
+    std::vector<std::string> journal = oci_->journal();
+    std::sort(journal.begin(), journal.end());
+    EXPECT_EQ(journal, (std::vector<std::string>{"check " + known, "check " + unknown}));
+    json live = Live(kube::TaskRunsV1(), "claims");
+    EXPECT_EQ(Ann(live, kSignedAnnotation), "");
+    EXPECT_EQ(Ann(live, kRetriesAnnotation), absl::StrCat(attempt));
+    EXPECT_EQ(Ann(live, "chains.tekton.dev/payload-taskrun-" + kube::MetaUid(live)), "");
+  }
+  std::vector<json> events = Events();
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0]["reason"], std::string(kImageNotInRegistryReason));
+  EXPECT_THAT(events[0]["message"].get<std::string>(),
+              HasSubstr("image " + unknown + " : digest not found in the registry; not signing"));
+  EXPECT_THAT(events[0]["message"].get<std::string>(), HasSubstr("attempt 1 of 5"));
+
+  EXPECT_EQ(r->Reconcile("TaskRun/ci/claims").action, Result::Action::kDone);
+  json live = Live(kube::TaskRunsV1(), "claims");
+  EXPECT_EQ(Ann(live, kSignedAnnotation), "failed");
+  EXPECT_EQ(Ann(live, kRetriesAnnotation), "5");
+  EXPECT_EQ(Events().back()["reason"], "SigningFailedPermanently");
+  EXPECT_THAT(Events().back()["message"].get<std::string>(),
+              HasSubstr(unknown + " : digest not found in the registry"));
+  EXPECT_TRUE(oci_->attempted().empty());
+  EXPECT_EQ(metrics_->taskrun.marked_signed->Value(), 0u);
+  EXPECT_EQ(metrics_->taskrun.signing_failures->Value("storage"), 5u);
+}
+
+// A registry can lag just behind a push: the retry finds the image and signs everything, each
+// image checked once before the first store.
+TEST_F(ReconcilerTest, ImageThatAppearsLaterIsSignedOnTheRetryAfterItsCheck) {
+  const std::string image = std::string("registry.example/app@") + kDigestA;
+  ASSERT_OK(kube_
+                .Seed(kube::TaskRunsV1(),
+                      TaskRun("late", "True", ImageResults("registry.example/app", kDigestA)))
+                .status());
+  oci_->Missing(image);
+  auto r = MakeReconciler();
+  ASSERT_EQ(r->Reconcile("TaskRun/ci/late").action, Result::Action::kRetryAfter);
+  EXPECT_EQ(oci_->journal(), std::vector<std::string>{"check " + image});
+  oci_->Pushed(image);
+  oci_->ClearJournal();
+  ASSERT_EQ(r->Reconcile("TaskRun/ci/late").action, Result::Action::kDone);
+  EXPECT_EQ(oci_->journal(),
+            (std::vector<std::string>{"check " + image, "store " + image, "store " + image}));
+  json live = Live(kube::TaskRunsV1(), "late");
+  EXPECT_EQ(Ann(live, kSignedAnnotation), "true");
+  EXPECT_FALSE(live["metadata"]["annotations"].contains(kRetriesAnnotation));
+  EXPECT_EQ(oci_->stored().size(), 2u);
+}
+
+TEST_F(ReconcilerTest, UnreachableRegistryDuringTheCheckIsAnOrdinaryRetry) {
+  ASSERT_OK(kube_
+                .Seed(kube::TaskRunsV1(),
+                      TaskRun("build", "True", ImageResults("registry.example/app", kDigestA)))
+                .status());
+  oci_->FailChecksWith(absl::UnavailableError(
+      "checking image registry.example/app@sha256:aaaa in its registry: connection refused"));
+  auto r = MakeReconciler();
+  ASSERT_EQ(r->Reconcile("TaskRun/ci/build").action, Result::Action::kRetryAfter);
+  EXPECT_TRUE(oci_->attempted().empty());
+  ASSERT_EQ(Events().size(), 1u);
+  EXPECT_EQ(Events()[0]["reason"], std::string(kSigningFailedReason));
+  EXPECT_THAT(Events()[0]["message"].get<std::string>(), HasSubstr("connection refused"));
+  EXPECT_EQ(Ann(Live(kube::TaskRunsV1(), "build"), kRetriesAnnotation), "1");
+  oci_->FailChecksWith(absl::OkStatus());
+  ASSERT_EQ(r->Reconcile("TaskRun/ci/build").action, Result::Action::kDone);
+  EXPECT_EQ(Ann(Live(kube::TaskRunsV1(), "build"), kSignedAnnotation), "true");
+}
+
+// The documented decision (docs/compatibility.md): with `tekton` storage only, nothing goes to
+// a registry and no registry is asked, so a claimed digest is signed into the annotations as
+// Chains does.
+TEST_F(ReconcilerTest, TektonOnlyStorageAsksNoRegistry) {
+  const std::string image = std::string("registry.example/app@") + kDigestA;
+  ASSERT_OK(kube_
+                .Seed(kube::TaskRunsV1(),
+                      TaskRun("build", "True", ImageResults("registry.example/app", kDigestA)))
+                .status());
+  SetConfig({{"artifacts.taskrun.storage", "tekton"}, {"artifacts.oci.storage", "tekton"}});
+  oci_->Missing(image);
+  auto r = MakeReconciler();
+  ASSERT_EQ(r->Reconcile("TaskRun/ci/build").action, Result::Action::kDone);
+  json live = Live(kube::TaskRunsV1(), "build");
+  EXPECT_EQ(Ann(live, kSignedAnnotation), "true");
+  EXPECT_FALSE(Ann(live, "chains.tekton.dev/signature-aaaaaaaaaaaa").empty());
+  EXPECT_FALSE(Ann(live, "chains.tekton.dev/payload-taskrun-" + kube::MetaUid(live)).empty());
+  EXPECT_TRUE(oci_->journal().empty());
+}
+
+TEST_F(ReconcilerTest, PipelineRunProvenanceNamingAnUnknownDigestIsNotStored) {
+  const std::string unknown = std::string("registry.example/app@") + kDigestB;
+  json pr = {{"apiVersion", "tekton.dev/v1"},
+             {"kind", "PipelineRun"},
+             {"metadata", {{"name", "pipe"}, {"namespace", "ci"}}},
+             {"spec", {{"pipelineRef", {{"name", "p"}}}}},
+             {"status",
+              {{"conditions", {{{"type", "Succeeded"}, {"status", "True"}}}},
+               {"startTime", "2026-01-01T00:00:00Z"},
+               {"completionTime", "2026-01-01T00:02:00Z"},
+               {"pipelineSpec", {{"tasks", json::array()}}},
+               {"childReferences", json::array()},
+               {"results", ImageResults("registry.example/app", kDigestB)}}}};
+  ASSERT_OK(kube_.Seed(kube::PipelineRunsV1(), pr).status());
+  oci_->Missing(unknown);
+  auto r = MakeReconciler();
+  ASSERT_EQ(r->Reconcile("PipelineRun/ci/pipe").action, Result::Action::kRetryAfter);
+  EXPECT_EQ(oci_->journal(), std::vector<std::string>{"check " + unknown});
+  json live = Live(kube::PipelineRunsV1(), "pipe");
+  EXPECT_EQ(Ann(live, kSignedAnnotation), "");
+  EXPECT_EQ(Ann(live, "chains.tekton.dev/payload-pipelinerun-" + kube::MetaUid(live)), "");
+  ASSERT_EQ(Events().size(), 1u);
+  EXPECT_EQ(Events()[0]["reason"], std::string(kImageNotInRegistryReason));
 }
 
 TEST_F(ReconcilerTest, EverythingDisabledStillMarksSignedWithoutAKey) {
