@@ -5,12 +5,41 @@
 #include <atomic>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/server_sockets.h"
 #include "httplib.h"
 
 namespace hallmark {
+
+absl::Status ParseListenAddress(absl::string_view text, std::string* host, int* port) {
+  auto malformed = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen address \"", text, "\": want HOST:PORT, [IPv6]:PORT or :PORT"));
+  };
+  absl::string_view h, p;
+  if (!text.empty() && text[0] == '[') {
+    size_t close = text.find(']');
+    if (close == absl::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return malformed();
+    }
+    h = text.substr(1, close - 1);
+    p = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == absl::string_view::npos) return malformed();
+    h = text.substr(0, colon);
+    p = text.substr(colon + 1);
+  }
+  int n = 0;
+  if (!absl::SimpleAtoi(p, &n) || n < 0 || n > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("listen address \"", text, "\": bad port"));
+  }
+  *host = h.empty() ? "0.0.0.0" : std::string(h);
+  *port = n;
+  return absl::OkStatus();
+}
 
 HttpServerThread::HttpServerThread(std::unique_ptr<httplib::Server> server,
                                    HttpServerThreadOptions options)

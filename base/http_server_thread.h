@@ -30,7 +30,9 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -42,6 +44,10 @@ struct Request;
 namespace hallmark {
 
 inline constexpr int kListenBacklog = 1024;
+
+// ParseListenAddress: a server's listen flag: "HOST:PORT", "[IPv6]:PORT" or ":PORT" (host
+// "0.0.0.0"); port 0..65535 (0: pick a free one). kInvalidArgument naming the text otherwise.
+absl::Status ParseListenAddress(absl::string_view text, std::string* host, int* port);
 
 struct HttpServerThreadOptions {
   // How long Stop() waits for requests in flight before it closes their connections (their

@@ -47,6 +47,25 @@ std::string Backlog(int port) {
   return fields.size() >= 3 ? fields[2] : "no listener: " + r->out;
 }
 
+TEST(ParseListenAddressTest, Forms) {
+  std::string host;
+  int port = -1;
+  ASSERT_OK(ParseListenAddress("127.0.0.1:9090", &host, &port));
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 9090);
+  ASSERT_OK(ParseListenAddress(":8443", &host, &port));
+  EXPECT_EQ(host, "0.0.0.0");
+  EXPECT_EQ(port, 8443);
+  ASSERT_OK(ParseListenAddress("[::1]:0", &host, &port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 0);
+  for (const char* bad : {"9090", "host:port", "host:70000", ":99999", "[::1]9090", "[::1", ""}) {
+    EXPECT_THAT(ParseListenAddress(bad, &host, &port),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("listen address")))
+        << bad;
+  }
+}
+
 TEST(HttpServerThreadTest, IdleKeepAliveConnectionsDoNotDelayStop) {
   for (const std::string host : {"127.0.0.1", "::1"}) {
     auto server = NewServer();

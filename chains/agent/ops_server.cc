@@ -2,49 +2,18 @@
 
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/http_server_thread.h"
 #include "httplib.h"
 
 namespace hallmark::chains::agent {
 
-absl::Status ParseHostPort(absl::string_view address, std::string* host, int* port) {
-  std::string h;
-  absl::string_view p;
-  if (!address.empty() && address[0] == '[') {
-    size_t close = address.find(']');
-    if (close == absl::string_view::npos || close + 1 >= address.size() ||
-        address[close + 1] != ':') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("address \"", address, "\": want HOST:PORT or [IPv6]:PORT"));
-    }
-    h = std::string(address.substr(1, close - 1));
-    p = address.substr(close + 2);
-  } else {
-    size_t colon = address.rfind(':');
-    if (colon == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\": want HOST:PORT"));
-    }
-    h = std::string(address.substr(0, colon));
-    p = address.substr(colon + 1);
-  }
-  if (h.empty()) h = "0.0.0.0";
-  int n = 0;
-  if (!absl::SimpleAtoi(p, &n) || n < 0 || n > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\": bad port"));
-  }
-  *host = std::move(h);
-  *port = n;
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(absl::string_view address,
                                                             std::function<std::string()> metrics,
                                                             std::function<Readiness()> readiness) {
   std::unique_ptr<OpsServer> s(new OpsServer());
   int port = 0;
-  if (absl::Status parsed = ParseHostPort(address, &s->host_, &port); !parsed.ok()) return parsed;
+  if (absl::Status parsed = ParseListenAddress(address, &s->host_, &port); !parsed.ok()) return parsed;
   auto server = std::make_unique<httplib::Server>();
   server->set_keep_alive_max_count(100);
   server->set_read_timeout(10, 0);

@@ -47,9 +47,6 @@ class OpsServer {
   int port_ = 0;
 };
 
-// ParseHostPort: "HOST:PORT", "[V6]:PORT" or ":PORT" (host 0.0.0.0). kInvalidArgument otherwise.
-absl::Status ParseHostPort(absl::string_view address, std::string* host, int* port);
-
 }  // namespace hallmark::chains::agent
 
 #endif  // HALLMARK_CHAINS_AGENT_OPS_SERVER_H_

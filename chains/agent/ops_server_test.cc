@@ -14,23 +14,6 @@ namespace {
 
 using ::hallmark::testing::StatusIs;
 
-TEST(ParseHostPortTest, Forms) {
-  std::string host;
-  int port = 0;
-  ASSERT_OK(ParseHostPort("127.0.0.1:9090", &host, &port));
-  EXPECT_EQ(host, "127.0.0.1");
-  EXPECT_EQ(port, 9090);
-  ASSERT_OK(ParseHostPort(":9090", &host, &port));
-  EXPECT_EQ(host, "0.0.0.0");
-  ASSERT_OK(ParseHostPort("[::1]:0", &host, &port));
-  EXPECT_EQ(host, "::1");
-  EXPECT_EQ(port, 0);
-  for (const char* bad : {"9090", "host:port", "host:70000", "[::1]9090", "[::1"}) {
-    EXPECT_THAT(ParseHostPort(bad, &host, &port), StatusIs(absl::StatusCode::kInvalidArgument))
-        << bad;
-  }
-}
-
 TEST(OpsServerTest, ServesMetricsHealthAndReadiness) {
   std::atomic<bool> ready{false};
   ASSERT_OK_AND_ASSIGN(auto server,

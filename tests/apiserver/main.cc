@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/http_server_thread.h"
 #include "base/log.h"
 #include "tests/apiserver/server.h"
 
@@ -38,28 +39,6 @@ Test knobs (outside the API paths, never authenticated), under /__hallmark/:
   PUT tokens {"tokens": [...]}; GET|DELETE requests[?since=SEQ];
   PUT watch-settings {"bookmarkIntervalSeconds", "expiredAs": "event"|"http", "maxPageSize"};
   POST seed (YAML or JSON objects, stored as given, status included).)";
-
-// ParseListen splits "HOST:PORT", "[V6]:PORT" or ":PORT".
-bool ParseListen(const std::string& text, std::string* host, int* port) {
-  std::string h, p;
-  if (!text.empty() && text[0] == '[') {
-    size_t close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return false;
-    }
-    h = text.substr(1, close - 1);
-    p = text.substr(close + 2);
-  } else {
-    size_t colon = text.rfind(':');
-    if (colon == std::string::npos) return false;
-    h = text.substr(0, colon);
-    p = text.substr(colon + 1);
-  }
-  if (h.empty()) h = "0.0.0.0";
-  if (!absl::SimpleAtoi(p, port) || *port < 0 || *port > 65535) return false;
-  *host = h;
-  return true;
-}
 
 }  // namespace
 
@@ -112,7 +91,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   ServerOptions options;
-  if (!ParseListen(listen, &options.host, &options.port)) {
+  if (!hallmark::ParseListenAddress(listen, &options.host, &options.port).ok()) {
     std::fprintf(stderr, "hallmark-apiserver: --listen wants HOST:PORT, got \"%s\"\n",
                  listen.c_str());
     return 2;

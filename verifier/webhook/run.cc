@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "base/http_server_thread.h"
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "kube/config.h"
@@ -154,10 +155,10 @@ absl::Status RunWebhook(const WebhookConfig& config, const absl::Notification& s
   AdmissionHandler handler(&store, &engine, &metrics, hopts);
 
   ServerOptions sopts;
-  HM_RETURN_IF_ERROR(ParseListen(config.listen, &sopts.host, &sopts.port));
+  HM_RETURN_IF_ERROR(ParseListenAddress(config.listen, &sopts.host, &sopts.port));
   if (!config.metrics_listen.empty()) {
     HM_RETURN_IF_ERROR(
-        ParseListen(config.metrics_listen, &sopts.metrics_host, &sopts.metrics_port));
+        ParseListenAddress(config.metrics_listen, &sopts.metrics_host, &sopts.metrics_port));
   }
   sopts.tls_cert_file = config.tls_cert;
   sopts.tls_key_file = config.tls_key;

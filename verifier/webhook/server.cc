@@ -137,32 +137,6 @@ void Tune(httplib::Server& s, int threads) {
 
 }  // namespace
 
-absl::Status ParseListen(const std::string& text, std::string* host, int* port) {
-  std::string h, p;
-  if (!text.empty() && text[0] == '[') {
-    size_t close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("listen address \"", text, "\" is not [HOST]:PORT"));
-    }
-    h = text.substr(1, close - 1);
-    p = text.substr(close + 2);
-  } else {
-    size_t colon = text.rfind(':');
-    if (colon == std::string::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("listen address \"", text, "\" is not HOST:PORT"));
-    }
-    h = text.substr(0, colon);
-    p = text.substr(colon + 1);
-  }
-  if (!absl::SimpleAtoi(p, port) || *port < 0 || *port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("listen address \"", text, "\": bad port"));
-  }
-  *host = h.empty() ? "0.0.0.0" : h;
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::unique_ptr<WebhookServer>> WebhookServer::Start(ServerOptions options,
                                                                     AdmissionHandler* handler,
                                                                     Metrics* metrics,

@@ -70,10 +70,6 @@ class WebhookServer {
   std::atomic<bool> stopped_{false};
 };
 
-// ParseListen: ":8443" -> ("0.0.0.0", 8443); "127.0.0.1:0"; "[::1]:8443". kInvalidArgument
-// otherwise.
-absl::Status ParseListen(const std::string& text, std::string* host, int* port);
-
 }  // namespace hallmark::verifier::webhook
 
 #endif  // HALLMARK_VERIFIER_WEBHOOK_SERVER_H_

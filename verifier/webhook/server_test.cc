@@ -151,15 +151,6 @@ TEST(ServerStartTest, BadCertificatesAndListenAddresses) {
   o.tls_key_file = "";
   EXPECT_THAT(WebhookServer::Start(o, &handler, &metrics, nullptr),
               hallmark::testing::StatusIs(absl::StatusCode::kInvalidArgument));
-  std::string host;
-  int port = 0;
-  EXPECT_OK(ParseListen(":8443", &host, &port));
-  EXPECT_EQ(host, "0.0.0.0");
-  EXPECT_EQ(port, 8443);
-  EXPECT_OK(ParseListen("[::1]:0", &host, &port));
-  EXPECT_EQ(host, "::1");
-  EXPECT_FALSE(ParseListen("8443", &host, &port).ok());
-  EXPECT_FALSE(ParseListen(":99999", &host, &port).ok());
 }
 
 }  // namespace
