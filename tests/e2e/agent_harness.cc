@@ -378,6 +378,16 @@ absl::StatusOr<double> AgentHarness::MetricValue(const std::string& name, int in
   return 0.0;
 }
 
+absl::StatusOr<double> AgentHarness::WaitForMetric(const std::string& name, double want,
+                                                   int index) const {
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (true) {
+    absl::StatusOr<double> value = MetricValue(name, index);
+    if ((value.ok() && *value == want) || absl::Now() >= deadline) return value;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
 absl::StatusOr<json> AgentHarness::CompleteRun(const kube::Resource& resource, const RunSpec& run) {
   bool taskrun = resource.plural == "taskruns";
   json metadata = {{"name", run.name}, {"namespace", run.ns}};

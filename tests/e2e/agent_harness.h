@@ -105,6 +105,10 @@ class AgentHarness {
   // MetricValue: the value of the sample line `name` (e.g. `watcher_taskrun_marked_signed_total`
   // or `x{error_type="storage"}`), 0 when absent.
   absl::StatusOr<double> MetricValue(const std::string& name, int index = -1) const;
+  // WaitForMetric: polls MetricValue until it equals `want` (for up to 10 s) and returns the last
+  // value read. The agent counts a run as marked once the patch's answer is back, a moment after
+  // a watcher can see the annotation: read counters through this after WaitForSigned.
+  absl::StatusOr<double> WaitForMetric(const std::string& name, double want, int index = -1) const;
 
   // ---- keys, config ----
   const SigningKey& key() const { return *key_; }

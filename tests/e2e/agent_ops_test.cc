@@ -94,7 +94,7 @@ TEST_F(AgentOpsTest, OneLeaderSignsAndTheStandbyTakesOverWhenItDies) {
   for (int i = 0; i < 3; ++i) {
     ASSERT_OK(h_->WaitForSigned(kube::TaskRunsV1(), absl::StrCat("ha-", i)).status());
   }
-  EXPECT_THAT(h_->MetricValue("watcher_taskrun_marked_signed_total", first), IsOkAndHolds(3));
+  EXPECT_THAT(h_->WaitForMetric("watcher_taskrun_marked_signed_total", 3, first), IsOkAndHolds(3));
   EXPECT_THAT(h_->MetricValue("watcher_taskrun_marked_signed_total", second), IsOkAndHolds(0));
 
   h_->KillAgent(first);  // no release: the standby waits out the lease (3 s)
@@ -107,7 +107,7 @@ TEST_F(AgentOpsTest, OneLeaderSignsAndTheStandbyTakesOverWhenItDies) {
   for (int i = 3; i < 6; ++i) {
     ASSERT_OK(h_->WaitForSigned(kube::TaskRunsV1(), absl::StrCat("ha-", i)).status());
   }
-  EXPECT_THAT(h_->MetricValue("watcher_taskrun_marked_signed_total", second), IsOkAndHolds(3));
+  EXPECT_THAT(h_->WaitForMetric("watcher_taskrun_marked_signed_total", 3, second), IsOkAndHolds(3));
   for (const std::string& image : images) {
     SCOPED_TRACE(image);
     EXPECT_THAT(h_->CountLayers(image, "sig"), IsOkAndHolds(1));
@@ -214,8 +214,8 @@ TEST_F(AgentOpsTest, MetricsAndHealthEndpoints) {
         "hallmark_queue_depth", "hallmark_runs_waiting"}) {
     EXPECT_THAT(text, HasSubstr(absl::StrCat("# TYPE ", family, " "))) << family;
   }
-  EXPECT_THAT(h_->MetricValue("watcher_taskrun_payload_stored_total"), IsOkAndHolds(2));
-  EXPECT_THAT(h_->MetricValue("hallmark_queue_depth"), IsOkAndHolds(0));
+  EXPECT_THAT(h_->WaitForMetric("watcher_taskrun_payload_stored_total", 2), IsOkAndHolds(2));
+  EXPECT_THAT(h_->WaitForMetric("hallmark_queue_depth", 0), IsOkAndHolds(0));
   ASSERT_OK_AND_ASSIGN(auto ready, h_->Readyz());
   EXPECT_EQ(ready.first, 200);
   EXPECT_THAT(ready.second, HasSubstr("ready: signing"));

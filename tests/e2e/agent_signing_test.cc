@@ -88,11 +88,12 @@ TEST_F(AgentSigningTest, TaskRunImageIsSignedOnceAndVerifiesEverywhere) {
   EXPECT_EQ(gets, 1);
   EXPECT_EQ(patches, 1);
 
-  ASSERT_OK_AND_ASSIGN(double marked, h_->MetricValue("watcher_taskrun_marked_signed_total"));
+  ASSERT_OK_AND_ASSIGN(double marked, h_->WaitForMetric("watcher_taskrun_marked_signed_total", 1));
   EXPECT_EQ(marked, 1);
   ASSERT_OK_AND_ASSIGN(double created, h_->MetricValue("watcher_taskrun_sign_created_total"));
   EXPECT_EQ(created, 2);
-  ASSERT_OK_AND_ASSIGN(double latency, h_->MetricValue("hallmark_run_sign_latency_seconds_count"));
+  ASSERT_OK_AND_ASSIGN(double latency,
+                       h_->WaitForMetric("hallmark_run_sign_latency_seconds_count", 1));
   EXPECT_EQ(latency, 1);
   ASSERT_OK_AND_ASSIGN(double loads, h_->MetricValue("hallmark_key_loads_total"));
   EXPECT_EQ(loads, 1);
@@ -209,7 +210,8 @@ TEST_F(AgentSigningTest, PipelineRunWithDeepInspectionIsSignedAfterItsChildren) 
     EXPECT_EQ(types, (std::set<std::string>{"https://slsa.dev/provenance/v0.2",
                                             "https://slsa.dev/provenance/v1"}));
   }
-  ASSERT_OK_AND_ASSIGN(double marked, h_->MetricValue("watcher_pipelinerun_marked_signed_total"));
+  ASSERT_OK_AND_ASSIGN(double marked,
+                       h_->WaitForMetric("watcher_pipelinerun_marked_signed_total", 1));
   EXPECT_EQ(marked, 1);
 }
 

@@ -241,7 +241,7 @@ TEST_F(AgentSecurityTest, DigestNeverPushedIsNeverSignedAndThePushedOneIs) {
   EXPECT_EQ(tags, (std::vector<std::string>{pushed_tag + ".att", pushed_tag + ".sig", "v1"}));
   EXPECT_THAT(h_->CountLayers(ghost, "sig"), IsOkAndHolds(0));
   EXPECT_THAT(h_->CountLayers(ghost, "att"), IsOkAndHolds(0));
-  EXPECT_THAT(h_->MetricValue("watcher_taskrun_marked_signed_total"), IsOkAndHolds(1.0));
+  EXPECT_THAT(h_->WaitForMetric("watcher_taskrun_marked_signed_total", 1), IsOkAndHolds(1.0));
 }
 
 // The decision in docs/compatibility.md: with `tekton` storage only nothing goes to a registry,
