@@ -65,17 +65,15 @@ absl::Status CheckYamlCharacters(absl::string_view text) {
   const std::string s(text);
   for (size_t i = 0, n; i < s.size(); i += n) {
     if ((n = Utf8Length(s, i)) == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid YAML: not valid UTF-8 at byte ", i));
+      return absl::InvalidArgumentError(absl::StrCat("invalid YAML: not valid UTF-8 at byte ", i));
     }
     uint32_t c = static_cast<unsigned char>(s[i]);
     if (n > 1) {
       c = n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
       for (size_t k = 1; k < n; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
     }
-    bool printable = c == 0x09 || c == 0x0a || c == 0x0d || (c >= 0x20 && c <= 0x7e) ||
-                     c == 0x85 || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
-                     c >= 0x10000;
+    bool printable = c == 0x09 || c == 0x0a || c == 0x0d || (c >= 0x20 && c <= 0x7e) || c == 0x85 ||
+                     (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000;
     if (!printable) {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid YAML: control characters are not allowed (byte ", i, ")"));

@@ -350,7 +350,9 @@ TEST(YamlJsonTest, StreamIsReadAsGoYamlReadsIt) {
   EXPECT_THAT(ErrorOf("a: \"\xef\xbf\xbf\"\n"),  // U+FFFF
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("control characters")));
   EXPECT_THAT(ErrorOf("a: \x1b[31m\n"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseYamlDocuments(std::string("\xff\xfe" "a\0:\0 \0b\0", 10)),
+  EXPECT_THAT(ParseYamlDocuments(std::string("\xff\xfe"
+                                             "a\0:\0 \0b\0",
+                                             10)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-16")));
   // Tab, CR LF, NEL-free text, a UTF-8 byte order mark and U+FFFD itself are fine.
   EXPECT_EQ(ValueOf("v:\t\"x\ty\"\r\n"), "x\ty");

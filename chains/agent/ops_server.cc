@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/http_server_thread.h"
+#include "base/status_macros.h"
 #include "httplib.h"
 
 namespace hallmark::chains::agent {
@@ -13,7 +14,7 @@ absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(absl::string_view ad
                                                             std::function<Readiness()> readiness) {
   std::unique_ptr<OpsServer> s(new OpsServer());
   int port = 0;
-  if (absl::Status parsed = ParseListenAddress(address, &s->host_, &port); !parsed.ok()) return parsed;
+  HM_RETURN_IF_ERROR(ParseListenAddress(address, &s->host_, &port));
   auto server = std::make_unique<httplib::Server>();
   server->set_keep_alive_max_count(100);
   server->set_read_timeout(10, 0);
