@@ -511,6 +511,8 @@ class Converter {
 // NeedsQuotes: whether `s` written plain would read back as something other than itself.
 bool NeedsQuotes(const std::string& s, bool key) {
   if (key && s == "<<") return true;
+  // yaml-cpp writes a CR inside a plain scalar as it is; quoted, it is escaped ("\r").
+  if (s.find('\r') != std::string::npos) return true;
   // yaml-cpp writes a document that is just "---" or "..." plain: a document marker.
   if (absl::StartsWith(s, "---") || absl::StartsWith(s, "...")) return true;
   absl::StatusOr<Resolved> r = Resolve("?", s);
@@ -570,9 +572,16 @@ absl::StatusOr<std::vector<json>> ParseYamlDocuments(absl::string_view text,
   try {
     absl::Status characters = CheckYamlCharacters(text);
     if (!characters.ok()) return characters;
-    absl::Status finite = CheckYamlStreamTerminates(text);
+    // YAML line breaks are LF, CR LF and a lone CR, all read as LF; yaml-cpp takes a lone CR for
+    // content (a stream "\r" was the string "\r", where go-yaml reads an empty document).
+    std::string normalised(text);
+    if (normalised.find('\r') != std::string::npos) {
+      normalised = absl::StrReplaceAll(normalised, {{"\r\n", "\n"}});
+      std::replace(normalised.begin(), normalised.end(), '\r', '\n');
+    }
+    absl::Status finite = CheckYamlStreamTerminates(normalised);
     if (!finite.ok()) return finite;
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    std::vector<YAML::Node> docs = YAML::LoadAll(normalised);
     // Without aliases every node takes at least one byte of text, so more nodes than bytes can
     // only come from alias expansion.
     Converter converter(options, std::min(kMaxYamlNodes, text.size() + 1024));

@@ -29,7 +29,8 @@
 // Bounds: at most YamlOptions::max_depth levels of nesting; aliases may not expand the stream to
 // more nodes than it has bytes (plus 1024), nor beyond kMaxYamlNodes (a "billion laughs" document
 // is rejected, not expanded). The stream is read as go-yaml reads it: UTF-8 only (a UTF-16 byte
-// order mark is refused), no control characters ("control characters are not allowed"). yaml-cpp 0.7.0's
+// order mark is refused), no control characters ("control characters are not allowed"), CR LF
+// and a lone CR read as LF. yaml-cpp 0.7.0's
 // runaway on a top-level ',' is caught first (base/yaml_stream.h).
 #ifndef HALLMARK_BASE_YAML_JSON_H_
 #define HALLMARK_BASE_YAML_JSON_H_

@@ -361,6 +361,20 @@ TEST(YamlJsonTest, StreamIsReadAsGoYamlReadsIt) {
   EXPECT_EQ(ValueOf("v: \xf0\x9f\x94\x8f\n"), "\xf0\x9f\x94\x8f");
 }
 
+TEST(YamlJsonTest, EveryLineBreakIsLf) {
+  // Found by scripts/fuzz (testdata/fuzz/yaml_json/lone-cr): yaml-cpp read the stream "\r" as
+  // the string "\r" and JsonToYaml wrote a CR unquoted. A lone CR is a line break in YAML.
+  EXPECT_THAT(ParseYamlDocuments("\r"), IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_EQ(ParseYaml("a: \"x\ry\"\rb: |\r  l1\r  l2\r").value(),
+            nlohmann::json({{"a", "x y"}, {"b", "l1\nl2\n"}}));
+  EXPECT_EQ(ParseYaml("a: 1\r\nb: |\r\n  l1\r\n").value(),
+            nlohmann::json({{"a", 1}, {"b", "l1\n"}}));
+  // A CR in a string is written escaped and reads back.
+  nlohmann::json cr = {{"a", "p\rq"}, {"b\r", "\r"}};
+  EXPECT_EQ(JsonToYaml(cr), "a: \"p\\rq\"\n\"b\\r\": \"\\r\"\n");
+  EXPECT_EQ(ParseYaml(JsonToYaml(cr)).value(), cr);
+}
+
 TEST(YamlJsonTest, DepthIsBounded) {
   std::string deep;
   for (int i = 0; i < 100; ++i) deep += "[";
