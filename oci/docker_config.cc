@@ -164,16 +164,19 @@ absl::StatusOr<Keychain> Keychain::LoadFile(absl::string_view path) {
   return keychain;
 }
 
-absl::StatusOr<Keychain> Keychain::LoadDefault() {
-  std::string path;
+std::string Keychain::DefaultPath() {
   if (const char* dir = std::getenv("DOCKER_CONFIG"); dir != nullptr && *dir != '\0') {
-    path = absl::StrCat(dir, "/config.json");
-  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    path = absl::StrCat(home, "/.docker/config.json");
-  } else {
-    return Keychain();
+    return absl::StrCat(dir, "/config.json");
   }
-  if (!FileExists(path)) return Keychain();
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return absl::StrCat(home, "/.docker/config.json");
+  }
+  return "";
+}
+
+absl::StatusOr<Keychain> Keychain::LoadDefault() {
+  std::string path = DefaultPath();
+  if (path.empty() || !FileExists(path)) return Keychain();
   return LoadFile(path);
 }
 

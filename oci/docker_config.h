@@ -73,6 +73,8 @@ class Keychain {
   // LoadDefault reads `$DOCKER_CONFIG/config.json` if DOCKER_CONFIG is set, else
   // `$HOME/.docker/config.json`; a missing file is an empty keychain (anonymous), as docker does.
   static absl::StatusOr<Keychain> LoadDefault();
+  // DefaultPath: the file LoadDefault reads ("" when neither DOCKER_CONFIG nor HOME is set).
+  static std::string DefaultPath();
 
   // Add stores `credentials` for `server` (normalised), replacing what was there.
   void Add(absl::string_view server, Credentials credentials);

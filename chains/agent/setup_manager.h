@@ -1,8 +1,9 @@
 // File: chains/agent/setup_manager.h
 //
-// SetupManager: turns the two live inputs - the `chains-config` ConfigMap and the signing key
-// (signer::KeyStore) - into the immutable reconciler::Setup the workers sign with, rebuilt and
-// swapped atomically whenever either changes (STYLE.md rule 7).
+// SetupManager: turns the three live inputs - the `chains-config` ConfigMap, the signing key
+// (signer::KeyStore) and the registry credentials (oci::Keychain) - into the immutable
+// reconciler::Setup the workers sign with, rebuilt and swapped atomically whenever one changes
+// (STYLE.md rule 7).
 //
 // ConfigMap rules (chains/config/config.h):
 //  - valid: adopted;
@@ -14,17 +15,23 @@
 //  - absent: Chains' defaults.
 // Backends: the `tekton` backend is stateless; the `oci` backend (and its registry client) is
 // built per (storage.oci.repository, .insecure) and reused while those stay the same, so its
-// per-repository push locks and known-blob cache survive unrelated config changes.
+// known-blob cache survives unrelated config changes. New registry credentials (UpdateKeychain)
+// build new registry clients (no token obtained with the old ones is reused); a Setup taken
+// before keeps its client and finishes with the old credentials. Pushes to one `.sig`/`.att`
+// tag stay serialised across all these backends (one lock table for the manager's lifetime).
 //
 // Thread-safe. Current() is cheap (a shared_ptr copy under a mutex).
 #ifndef HALLMARK_CHAINS_AGENT_SETUP_MANAGER_H_
 #define HALLMARK_CHAINS_AGENT_SETUP_MANAGER_H_
 
+#include <array>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -40,7 +47,7 @@
 namespace hallmark::chains::agent {
 
 struct RegistryOptions {
-  oci::Keychain keychain;  // credentials for pushing `.sig` / `.att`
+  oci::Keychain keychain;  // credentials for pushing `.sig` / `.att` (until UpdateKeychain)
   storage::ConfigMode config_blob = storage::ConfigMode::kCosign;
   // Every request's deadline, and the in-request retries (kept short: the reconciler's own
   // backoff handles long outages without holding a worker).
@@ -67,6 +74,9 @@ class SetupManager {
   absl::Status UpdateConfig(const std::optional<std::map<std::string, std::string>>& data);
   // KeyChanged: the KeyStore changed (a new key, or a new reason for having none).
   void KeyChanged();
+  // UpdateKeychain: the registry credentials now; the next Setup uses them (new registry
+  // clients), Setups already taken keep theirs.
+  void UpdateKeychain(oci::Keychain keychain);
 
   // Current: the setup, or why the configuration is unusable (kInvalidArgument / kUnimplemented
   // from chains-config, kUnavailable before the first UpdateConfig).
@@ -77,10 +87,11 @@ class SetupManager {
   uint64_t RegistryRequests() const;
 
  private:
+  // A registry client and the backend that borrows it, kept alive by the Setups using it.
+  struct OciBundle;
   struct OciEntry {
-    std::string key;  // repository + insecure
-    std::unique_ptr<oci::RegistryClient> client;
-    std::shared_ptr<storage::Backend> backend;
+    std::shared_ptr<OciBundle> bundle;
+    std::shared_ptr<storage::Backend> backend;  // serialised through tag_locks_
   };
   // Rebuild: a new Setup from config_ and the key store; REQUIRES mu_.
   void RebuildLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -88,7 +99,7 @@ class SetupManager {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   signer::KeyStore* const keys_;
-  const RegistryOptions registry_;
+  const RegistryOptions registry_;  // its keychain: see keychain_
   const std::function<void()> on_change_;
   const RegistryClientFactory factory_;
 
@@ -97,8 +108,15 @@ class SetupManager {
   std::optional<config::Config> config_ ABSL_GUARDED_BY(mu_);  // the one in force
   absl::Status config_error_ ABSL_GUARDED_BY(mu_);             // makes the setup unusable
   std::shared_ptr<storage::Backend> tekton_ ABSL_GUARDED_BY(mu_);
-  // The oci backends in use; old ones are kept while a Setup that holds them may still run.
+  oci::Keychain keychain_ ABSL_GUARDED_BY(mu_);
+  // The oci backends of the current credentials, by repository + insecure.
   std::map<std::string, OciEntry> oci_ ABSL_GUARDED_BY(mu_);
+  // Bundles of earlier credentials, counted in RegistryRequests while a Setup still holds them;
+  // retired_requests_ has the requests of those already gone.
+  std::vector<std::weak_ptr<OciBundle>> retired_ ABSL_GUARDED_BY(mu_);
+  const std::shared_ptr<std::atomic<uint64_t>> retired_requests_;
+  // Striped locks over `.sig`/`.att` tags shared by every backend built (see the file comment).
+  const std::shared_ptr<std::array<absl::Mutex, 64>> tag_locks_;
   absl::StatusOr<std::shared_ptr<const reconciler::Setup>> current_ ABSL_GUARDED_BY(mu_);
 };
 
