@@ -146,10 +146,12 @@ void RegisterAgent(CLI::App& app, int* exit_code) {
                   "cluster); runs annotated chains.tekton.dev/skip=true are always ignored");
   sub->add_option("--registry-config", o.registry_config,
                   "docker config.json with registry credentials (default: "
-                  "$DOCKER_CONFIG/config.json or ~/.docker/config.json if present)");
+                  "$DOCKER_CONFIG/config.json or ~/.docker/config.json if present); re-read "
+                  "when it changes (a mounted Secret's update is followed)");
   sub->add_option("--registry-secret", o.registry_secret,
-                  "a kubernetes.io/dockerconfigjson Secret in the system namespace with registry "
-                  "credentials (read at start)");
+                  "a kubernetes.io/dockerconfigjson or dockercfg Secret in the system namespace "
+                  "with registry credentials (watched: updates apply without a restart; the "
+                  "--registry-config file wins for a registry both name)");
   sub->add_option("--registry-cacert", o.registry_ca_file,
                   "PEM bundle of extra CAs for registries");
   sub->add_option("--oci-config-blob", flags->oci_config_blob,

@@ -67,6 +67,12 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::New(AgentOptions options) {
   }
   HM_RETURN_IF_ERROR(kube::ValidateName("name", options.lease_name));
   HM_RETURN_IF_ERROR(options.retry.Validate());
+  if (!options.registry_secret.empty()) {
+    HM_RETURN_IF_ERROR(kube::ValidateName("name", options.registry_secret));
+  }
+  if (options.registry_config_poll <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the registry config poll interval must be > 0");
+  }
   if (options.identity.empty()) options.identity = DefaultIdentity();
   std::unique_ptr<Agent> agent(new Agent(std::move(options)));
   HM_RETURN_IF_ERROR(agent->Init());
@@ -97,26 +103,25 @@ absl::Status Agent::Init() {
   HM_ASSIGN_OR_RETURN(metrics_, metrics::AgentMetrics::New());
   HM_ASSIGN_OR_RETURN(events_, kube::EventRecorder::New(*kube_, "hallmark-agent", o.identity));
 
-  // Registry credentials, read once.
+  // Registry credentials: the file now (a broken one stops the start, as it always did), the
+  // Secret once its informer delivers it; both followed live.
+  RegistryCredentialsOptions rco;
+  rco.config_file = o.registry_config;
+  HM_ASSIGN_OR_RETURN(registry_creds_, RegistryCredentials::New(rco));
+  HM_ASSIGN_OR_RETURN(
+      registry_loads_,
+      metrics_->registry().AddLabeledCounter(
+          "hallmark_registry_credentials_loads_total",
+          "Registry credential versions put in force, by source (file, secret)", "source"));
+  HM_ASSIGN_OR_RETURN(
+      registry_errors_,
+      metrics_->registry().AddLabeledCounter(
+          "hallmark_registry_credentials_errors_total",
+          "Registry credential versions rejected (previous ones kept), by source", "source"));
   RegistryOptions registry;
   registry.config_blob = o.oci_config_blob;
   registry.ca_file = o.registry_ca_file;
-  if (!o.registry_config.empty()) {
-    HM_ASSIGN_OR_RETURN(registry.keychain, oci::Keychain::LoadFile(o.registry_config));
-  } else {
-    HM_ASSIGN_OR_RETURN(registry.keychain, oci::Keychain::LoadDefault());
-  }
-  if (!o.registry_secret.empty()) {
-    HM_ASSIGN_OR_RETURN(json secret,
-                        kube_->Get(kube::Secrets(), o.system_namespace, o.registry_secret));
-    const json* type = Member(secret, "type");
-    HM_ASSIGN_OR_RETURN(
-        oci::Keychain from_secret,
-        oci::Keychain::FromSecret(
-            type != nullptr && type->is_string() ? type->get<std::string>() : std::string(),
-            DecodedSecretData(secret)));
-    registry.keychain.Merge(from_secret);
-  }
+  registry.keychain = registry_creds_->Keychain();
 
   keys_ = std::make_unique<signer::KeyStore>(
       o.signing_secrets_dir.empty()
@@ -128,7 +133,10 @@ absl::Status Agent::Init() {
 
   reconciler::RunReconciler::Dependencies deps;
   deps.kube = kube_.get();
-  deps.setup = [this] { return setups_->Current(); };
+  deps.setup = [this] {
+    CheckRegistryFile(/*force=*/false);  // a stat at most once a second
+    return setups_->Current();
+  };
   deps.cached = [this](RunKind kind, const std::string& ns, const std::string& name) {
     return Cached(kind, ns, name);
   };
@@ -241,6 +249,40 @@ absl::Status Agent::Init() {
                             std::move(h)));
   }
 
+  // The registry Secret: one object, by name, in the system namespace.
+  if (!o.registry_secret.empty()) {
+    kube::InformerOptions io;
+    io.resource = kube::Secrets();
+    io.namespaces = {o.system_namespace};
+    io.field_selector = absl::StrCat("metadata.name=", o.registry_secret);
+    io.name = "registry-secret";
+    kube::Informer<RegistrySecret>::Handlers h;
+    auto update = [this](const std::shared_ptr<const RegistrySecret>& secret) {
+      ChangeRegistryCredentials(
+          "secret", [this, &secret] { return registry_creds_->UpdateSecret(secret->keychain); });
+    };
+    h.on_add = update;
+    h.on_update = [update](const auto&, const auto& secret) { update(secret); };
+    h.on_delete = [this](const auto&) {
+      ChangeRegistryCredentials("secret", [this] { return registry_creds_->RemoveSecret(); });
+    };
+    HM_ASSIGN_OR_RETURN(
+        registry_secret_informer_,
+        kube::Informer<RegistrySecret>::New(
+            *kube_, io,
+            [](const json& object) -> absl::StatusOr<RegistrySecret> {
+              const json* type = Member(object, "type");
+              std::map<std::string, std::string> data = DecodedSecretData(object);
+              RegistrySecret secret;
+              secret.keychain = oci::Keychain::FromSecret(
+                  type != nullptr && type->is_string() ? type->get<std::string>() : std::string(),
+                  data);
+              for (auto& [name, bytes] : data) internal::SecureWipe(bytes.data(), bytes.size());
+              return secret;
+            },
+            std::move(h)));
+  }
+
   // TaskRuns and PipelineRuns, compact.
   for (RunKind kind : {RunKind::kTaskRun, RunKind::kPipelineRun}) {
     kube::InformerOptions io;
@@ -342,6 +384,41 @@ void Agent::AfterKeyUpdate(bool changed) {
   setups_->KeyChanged();
 }
 
+void Agent::ChangeRegistryCredentials(
+    absl::string_view source, const std::function<RegistryCredentials::Result()>& change) {
+  using Outcome = RegistryCredentials::Outcome;
+  absl::MutexLock lock(&registry_mu_);
+  RegistryCredentials::Result result = change();
+  if (result.outcome == Outcome::kUnchanged) return;
+  std::string what = source == "file"
+                         ? absl::StrCat("file ", registry_creds_->file())
+                         : absl::StrCat("Secret ", options_.system_namespace, "/",
+                                        options_.registry_secret);
+  switch (result.outcome) {
+    case Outcome::kRejected:
+      registry_errors_->With(source)->Inc();
+      log::Warn("registry credentials rejected; the previous ones stay in force",
+                {{"source", what}, {"error", std::string(result.error.message())}});
+      return;
+    case Outcome::kLoaded:
+      registry_loads_->With(source)->Inc();
+      log::Info("registry credentials loaded",
+                {{"source", what}, {"registries", absl::StrCat(registry_creds_->Keychain().size())}});
+      break;
+    case Outcome::kRemoved:
+      log::Warn("registry credentials removed: anonymous for the registries only they named",
+                {{"source", what}});
+      break;
+    case Outcome::kUnchanged:
+      return;
+  }
+  setups_->UpdateKeychain(registry_creds_->Keychain());
+}
+
+void Agent::CheckRegistryFile(bool force) {
+  ChangeRegistryCredentials("file", [this, force] { return registry_creds_->CheckFile(force); });
+}
+
 void Agent::OnRunDeleted(const std::shared_ptr<const RunInfo>& info) {
   std::string key = info->Key();
   controller_->Forget(key);
@@ -375,6 +452,14 @@ absl::Status Agent::Start() {
   } else {
     HM_RETURN_IF_ERROR(secret_informer_->Start());
   }
+  if (registry_secret_informer_ != nullptr) {
+    HM_RETURN_IF_ERROR(registry_secret_informer_->Start());
+  }
+  registry_watch_ = std::thread([this] {
+    while (!stop_.WaitForNotificationWithTimeout(options_.registry_config_poll)) {
+      CheckRegistryFile(/*force=*/true);
+    }
+  });
   HM_RETURN_IF_ERROR(config_informer_->Start());
   HM_RETURN_IF_ERROR(taskruns_->Start());
   HM_RETURN_IF_ERROR(pipelineruns_->Start());
@@ -418,6 +503,15 @@ void Agent::Lifecycle() {
     set_not_ready("waiting for signing-secrets");
     if (!wait(secret_informer_, "signing-secrets")) return;
     if (secret_informer_->Size() == 0) AfterKeyUpdate(keys_->Update(std::nullopt));
+  }
+  if (registry_secret_informer_ != nullptr) {
+    set_not_ready("waiting for the registry Secret");
+    if (!wait(registry_secret_informer_, "registry-secret")) return;
+    if (registry_secret_informer_->Size() == 0) {
+      log::Warn("registry Secret not found: its credentials are used once it is created",
+                {{"secret", absl::StrCat(options_.system_namespace, "/",
+                                         options_.registry_secret)}});
+    }
   }
   set_not_ready("listing TaskRuns and PipelineRuns");
   if (!wait(taskruns_, "taskruns") || !wait(pipelineruns_, "pipelineruns")) return;
@@ -472,6 +566,7 @@ bool Agent::Shutdown(absl::Duration grace) {
   if (shut_down_.exchange(true)) return true;
   stop_.Notify();
   if (lifecycle_.joinable()) lifecycle_.join();
+  if (registry_watch_.joinable()) registry_watch_.join();
   log::Info("stopping: no new work; waiting for in-flight runs",
             {{"in_flight", absl::StrCat(controller_->InFlight())},
              {"grace", absl::FormatDuration(grace)}});
@@ -481,6 +576,9 @@ bool Agent::Shutdown(absl::Duration grace) {
   // Each informer takes up to a second to notice its cancelled watch: stop them together.
   std::vector<std::thread> stopping;
   if (secret_informer_ != nullptr) stopping.emplace_back([this] { secret_informer_->Stop(); });
+  if (registry_secret_informer_ != nullptr) {
+    stopping.emplace_back([this] { registry_secret_informer_->Stop(); });
+  }
   stopping.emplace_back([this] { config_informer_->Stop(); });
   stopping.emplace_back([this] { taskruns_->Stop(); });
   stopping.emplace_back([this] { pipelineruns_->Stop(); });

@@ -7,8 +7,10 @@
 // `chains.tekton.dev/signed=true` (chains/reconciler/reconciler.h has the per-run rules).
 //
 // Wiring:
-//   chains-config ConfigMap (informer) and signing-secrets Secret (informer, or the mounted
-//     folder, polled) -> SetupManager -> Setup (config + key + backends, swapped atomically);
+//   chains-config ConfigMap (informer), signing-secrets Secret (informer, or the mounted
+//     folder, polled) and the registry credentials (--registry-secret informer, --registry-config
+//     file checked every 10 s and before each signing attempt, at most once a second)
+//     -> SetupManager -> Setup (config + key + backends, swapped atomically);
 //   TaskRun / PipelineRun informers -> Controller (queue: fresh/backlog lanes, N workers)
 //     -> RunReconciler (GET, sign, store, one PATCH);
 //   LeaderElector (--leader-elect): only the Lease holder's workers run; a standby keeps its
@@ -22,6 +24,7 @@
 #define HALLMARK_CHAINS_AGENT_AGENT_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,6 +41,7 @@
 #include "absl/time/time.h"
 #include "base/log.h"
 #include "chains/agent/ops_server.h"
+#include "chains/agent/registry_credentials.h"
 #include "chains/agent/setup_manager.h"
 #include "chains/controller/controller.h"
 #include "chains/metrics/agent_metrics.h"
@@ -47,6 +51,7 @@
 #include "kube/http_kube_client.h"
 #include "kube/informer.h"
 #include "kube/leader_elector.h"
+#include "oci/docker_config.h"
 #include "signer/key_store.h"
 #include "signer/secret_dir.h"
 #include "signer/signing_secrets.h"
@@ -84,9 +89,14 @@ struct AgentOptions {
   std::optional<absl::Time> skip_before;
   // Registry credentials: --registry-config FILE (a docker config.json; default:
   // $DOCKER_CONFIG/config.json or ~/.docker/config.json when present) and --registry-secret NAME
-  // (a kubernetes.io/dockerconfigjson Secret in the system namespace). Read once at start.
+  // (a kubernetes.io/dockerconfigjson or dockercfg Secret in the system namespace), the file's
+  // entry winning for a registry both name. Both are followed live (chains/agent/
+  // registry_credentials.h): the Secret through an informer (missing at start: a warning, used
+  // when it appears), the file by its identity every registry_config_poll and before each signing
+  // attempt. A broken version keeps the previous credentials (a warning, never the credentials).
   std::string registry_config;
   std::string registry_secret;
+  absl::Duration registry_config_poll = absl::Seconds(10);
   std::string registry_ca_file;
   storage::ConfigMode oci_config_blob = storage::ConfigMode::kCosign;
   // How long the initial list of runs may take before the agent gives up (kUnavailable).
@@ -96,7 +106,7 @@ struct AgentOptions {
 class Agent {
  public:
   // New: kInvalidArgument for bad options; the errors of loading the Kubernetes configuration
-  // and registry credentials.
+  // and the registry config file (RegistryCredentials::New).
   static absl::StatusOr<std::unique_ptr<Agent>> New(AgentOptions options);
   ~Agent();  // Shutdown(infinite grace) unless already shut down
 
@@ -124,6 +134,12 @@ class Agent {
   void MaybeEnqueueParent(const std::string& ns, const std::string& parent);
   // AfterKeyUpdate: count key loads, log the new key state, rebuild the setup if it changed.
   void AfterKeyUpdate(bool changed);
+  // ChangeRegistryCredentials: runs `change` on one credential source (`source`: "file" or
+  // "secret"), counts and logs its outcome, and hands the new keychain to the SetupManager if it
+  // changed - all under registry_mu_, so concurrent changes reach the manager in order.
+  void ChangeRegistryCredentials(absl::string_view source,
+                                 const std::function<RegistryCredentials::Result()>& change);
+  void CheckRegistryFile(bool force);
   bool Actionable(const reconciler::RunInfo& info) const;
   void Lifecycle();
   std::shared_ptr<const reconciler::RunInfo> Cached(reconciler::RunKind kind, const std::string& ns,
@@ -139,6 +155,16 @@ class Agent {
   std::unique_ptr<reconciler::RunReconciler> reconciler_;
   std::unique_ptr<controller::Controller> controller_;
   std::unique_ptr<signer::SecretDirWatcher> secret_dir_;
+  std::unique_ptr<RegistryCredentials> registry_creds_;
+  metrics::LabeledCounter* registry_loads_ = nullptr;   // by source
+  metrics::LabeledCounter* registry_errors_ = nullptr;  // by source
+  struct RegistrySecret {
+    // The Secret's keychain, or why it is unusable (never holding a credential).
+    absl::StatusOr<oci::Keychain> keychain = absl::UnknownError("not read");
+  };
+  std::unique_ptr<kube::Informer<RegistrySecret>> registry_secret_informer_;
+  std::thread registry_watch_;
+  absl::Mutex registry_mu_;
   struct ConfigMapData {
     kube::ObjectReference ref;  // for Events about a rejected ConfigMap
     std::map<std::string, std::string> data;
