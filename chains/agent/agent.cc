@@ -118,6 +118,7 @@ absl::Status Agent::Init() {
       metrics_->registry().AddLabeledCounter(
           "hallmark_registry_credentials_errors_total",
           "Registry credential versions rejected (previous ones kept), by source", "source"));
+  if (registry_creds_->FileExists()) registry_loads_->With("file")->Inc();
   RegistryOptions registry;
   registry.config_blob = o.oci_config_blob;
   registry.ca_file = o.registry_ca_file;

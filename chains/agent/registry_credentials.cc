@@ -33,6 +33,11 @@ oci::Keychain RegistryCredentials::Keychain() const {
   return merged;
 }
 
+bool RegistryCredentials::FileExists() const {
+  absl::MutexLock lock(&mu_);
+  return file_identity_.has_value();
+}
+
 absl::StatusOr<std::optional<RegistryCredentials::Identity>> RegistryCredentials::Stat() const {
   struct stat st;
   // stat, not lstat: a mounted Secret's file is a symlink through `..data`, which the kubelet

@@ -66,6 +66,8 @@ class RegistryCredentials {
   oci::Keychain Keychain() const;
   // file: the path CheckFile stats ("" when there is none: no DOCKER_CONFIG, no HOME).
   const std::string& file() const { return file_; }
+  // FileExists: the file existed at the last check (at New: it was read).
+  bool FileExists() const;
 
   // CheckFile: stats the file and, if its identity changed since the last read, reads it again.
   // Without `force`, returns kUnchanged without a stat when the last check was less than

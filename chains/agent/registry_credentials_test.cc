@@ -73,6 +73,7 @@ TEST_F(RegistryCredentialsTest, AMountedSecretIsFollowedThroughItsSymlink) {
   KubeletUpdate(dir_, ConfigJson(kRegistry, "ci", "old-password"));
   auto creds = Make(dir_ + "/.dockerconfigjson");
   ASSERT_NE(creds, nullptr);
+  EXPECT_TRUE(creds->FileExists());
   EXPECT_EQ(PasswordFor(creds->Keychain(), kRegistry), "old-password");
   EXPECT_EQ(creds->CheckFile(/*force=*/true).outcome, Outcome::kUnchanged);
 
@@ -144,6 +145,7 @@ TEST_F(RegistryCredentialsTest, TheDefaultFileMayComeAndGo) {
   auto creds = Make("");
   ASSERT_NE(creds, nullptr);
   EXPECT_EQ(creds->file(), dir_ + "/config.json");
+  EXPECT_FALSE(creds->FileExists());
   EXPECT_TRUE(creds->Keychain().empty());
   hallmark::testing::WriteFileOrDie(dir_ + "/config.json", ConfigJson(kRegistry, "ci", "pw"));
   EXPECT_EQ(creds->CheckFile(/*force=*/true).outcome, Outcome::kLoaded);

@@ -133,9 +133,21 @@ absl::Status AgentHarness::Init(HarnessOptions options) {
                 json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}})
             .status());
   }
-  HM_ASSIGN_OR_RETURN(registry_, registry::RegistryServer::Start());
-  HM_ASSIGN_OR_RETURN(oci_, oci::NewCurlRegistryClient(oci::RegistryClientOptions()));
-  HM_RETURN_IF_ERROR(Mkdir(dir_ + "/docker"));  // an empty DOCKER_CONFIG for the agent
+  HM_ASSIGN_OR_RETURN(registry_, registry::RegistryServer::Start(options_.registry));
+  oci::RegistryClientOptions harness_registry;
+  HM_RETURN_IF_ERROR(Mkdir(dir_ + "/docker"));      // an empty DOCKER_CONFIG for the agent
+  HM_RETURN_IF_ERROR(Mkdir(dir_ + "/docker-cli"));  // the harness's own, for `hallmark verify`
+  if (!options_.registry.users.empty()) {
+    const auto& [user, password] = *options_.registry.users.begin();
+    std::string config = registry_->DockerConfigJson(user);
+    HM_ASSIGN_OR_RETURN(harness_registry.keychain, oci::Keychain::ParseDockerConfigJson(config));
+    HM_RETURN_IF_ERROR(WriteFileAtomic(dir_ + "/docker-cli/config.json", config, 0600));
+    for (const auto& [name, pw] : options_.registry.users) {
+      all_secrets_.push_back(pw);
+      all_secrets_.push_back(Base64Encode(absl::StrCat(name, ":", pw)));
+    }
+  }
+  HM_ASSIGN_OR_RETURN(oci_, oci::NewCurlRegistryClient(std::move(harness_registry)));
   secrets_dir_ = dir_ + "/signing-secrets";
   HM_ASSIGN_OR_RETURN(SigningKey key, NewKey());
   key_ = std::move(key);
@@ -506,7 +518,7 @@ absl::StatusOr<CommandResult> AgentHarness::Hallmark(const std::vector<std::stri
   std::vector<std::string> argv = {hallmark::testing::RunfilePath("cmd/hallmark")};
   argv.insert(argv.end(), args.begin(), args.end());
   CommandOptions options;
-  options.env["DOCKER_CONFIG"] = dir_ + "/docker";
+  options.env["DOCKER_CONFIG"] = dir_ + "/docker-cli";
   return RunCommand(argv, options);
 }
 

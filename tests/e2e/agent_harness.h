@@ -67,6 +67,11 @@ struct HarnessOptions {
   // (kubeconfig `tokenFile`, as in-cluster), the harness uses an admin token of its own.
   // RotateAgentToken replaces it.
   std::string agent_token;
+  // The registry (e.g. htpasswd auth). With users, the harness itself (PushImage, Layers,
+  // Hallmark verify) acts as the first user; the agent gets no credentials unless the test
+  // gives it some (its DOCKER_CONFIG stays empty). Every user's password counts as a secret for
+  // NoSecretsInLogs.
+  registry::RegistryServerOptions registry;
 };
 
 struct RunSpec {
@@ -177,8 +182,12 @@ class AgentHarness {
   // AgentRequests: the request-log entries sent by the agent (user agent hallmark-agent*).
   absl::StatusOr<std::vector<nlohmann::json>> AgentRequests();
 
-  // NoSecretsInLogs: OK unless a password or private key of this harness is in AgentLogs().
+  // NoSecretsInLogs: OK unless a password or private key of this harness (or one added with
+  // AddLogSecret) is in AgentLogs().
   absl::Status NoSecretsInLogs() const;
+  // AddLogSecret: `secret` must never appear in the agent's logs either (e.g. a wrong registry
+  // password a test hands the agent).
+  void AddLogSecret(const std::string& secret) const { all_secrets_.push_back(secret); }
 
  private:
   AgentHarness() = default;
