@@ -385,16 +385,15 @@ void Agent::AfterKeyUpdate(bool changed) {
   setups_->KeyChanged();
 }
 
-void Agent::ChangeRegistryCredentials(
-    absl::string_view source, const std::function<RegistryCredentials::Result()>& change) {
+void Agent::ChangeRegistryCredentials(absl::string_view source,
+                                      const std::function<RegistryCredentials::Result()>& change) {
   using Outcome = RegistryCredentials::Outcome;
   absl::MutexLock lock(&registry_mu_);
   RegistryCredentials::Result result = change();
   if (result.outcome == Outcome::kUnchanged) return;
-  std::string what = source == "file"
-                         ? absl::StrCat("file ", registry_creds_->file())
-                         : absl::StrCat("Secret ", options_.system_namespace, "/",
-                                        options_.registry_secret);
+  std::string what = source == "file" ? absl::StrCat("file ", registry_creds_->file())
+                                      : absl::StrCat("Secret ", options_.system_namespace, "/",
+                                                     options_.registry_secret);
   switch (result.outcome) {
     case Outcome::kRejected:
       registry_errors_->With(source)->Inc();
@@ -403,8 +402,9 @@ void Agent::ChangeRegistryCredentials(
       return;
     case Outcome::kLoaded:
       registry_loads_->With(source)->Inc();
-      log::Info("registry credentials loaded",
-                {{"source", what}, {"registries", absl::StrCat(registry_creds_->Keychain().size())}});
+      log::Info(
+          "registry credentials loaded",
+          {{"source", what}, {"registries", absl::StrCat(registry_creds_->Keychain().size())}});
       break;
     case Outcome::kRemoved:
       log::Warn("registry credentials removed: anonymous for the registries only they named",
@@ -509,9 +509,9 @@ void Agent::Lifecycle() {
     set_not_ready("waiting for the registry Secret");
     if (!wait(registry_secret_informer_, "registry-secret")) return;
     if (registry_secret_informer_->Size() == 0) {
-      log::Warn("registry Secret not found: its credentials are used once it is created",
-                {{"secret", absl::StrCat(options_.system_namespace, "/",
-                                         options_.registry_secret)}});
+      log::Warn(
+          "registry Secret not found: its credentials are used once it is created",
+          {{"secret", absl::StrCat(options_.system_namespace, "/", options_.registry_secret)}});
     }
   }
   set_not_ready("listing TaskRuns and PipelineRuns");

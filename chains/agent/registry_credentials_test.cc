@@ -95,8 +95,8 @@ TEST_F(RegistryCredentialsTest, ABrokenFileKeepsThePreviousCredentialsWithoutSay
   ASSERT_NE(creds, nullptr);
 
   // A truncated rewrite: rejected, the previous credentials stay, the error names the file.
-  ASSERT_OK(WriteFileAtomic(file, R"({"auths":{"registry.example:5000":{"auth":"c2VjcmV0LXBhc3)",
-                            0600));
+  ASSERT_OK(
+      WriteFileAtomic(file, R"({"auths":{"registry.example:5000":{"auth":"c2VjcmV0LXBhc3)", 0600));
   RegistryCredentials::Result r = creds->CheckFile(/*force=*/true);
   EXPECT_EQ(r.outcome, Outcome::kRejected);
   EXPECT_THAT(r.error, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(file)));
@@ -106,11 +106,10 @@ TEST_F(RegistryCredentialsTest, ABrokenFileKeepsThePreviousCredentialsWithoutSay
   EXPECT_EQ(creds->CheckFile(/*force=*/true).outcome, Outcome::kUnchanged);
 
   // `auth` without a colon: rejected, and the message holds neither the value nor its decoding.
-  ASSERT_OK(WriteFileAtomic(
-      file,
-      absl::StrCat(R"({"auths":{"registry.example:5000":{"auth":")",
-                   Base64Encode("no-colon-secret"), R"("}}})"),
-      0600));
+  ASSERT_OK(WriteFileAtomic(file,
+                            absl::StrCat(R"({"auths":{"registry.example:5000":{"auth":")",
+                                         Base64Encode("no-colon-secret"), R"("}}})"),
+                            0600));
   r = creds->CheckFile(/*force=*/true);
   EXPECT_EQ(r.outcome, Outcome::kRejected);
   EXPECT_THAT(std::string(r.error.message()), Not(HasSubstr("no-colon-secret")));

@@ -162,8 +162,7 @@ absl::StatusOr<std::shared_ptr<storage::Backend>> SetupManager::OciBackendFor(
   bundle->backend = *std::move(backend);
   bundle->retired_requests = retired_requests_;
   OciEntry entry;
-  entry.backend =
-      std::make_shared<SerialisedBackend>(bundle, bundle->backend.get(), tag_locks_);
+  entry.backend = std::make_shared<SerialisedBackend>(bundle, bundle->backend.get(), tag_locks_);
   entry.bundle = std::move(bundle);
   std::shared_ptr<storage::Backend> out = entry.backend;
   oci_.emplace(key, std::move(entry));

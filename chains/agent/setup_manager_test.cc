@@ -5,13 +5,13 @@
 #include <string>
 
 #include "base/secret_data.h"
-#include "base/testing/process.h"
-#include "oci/curl_registry_client.h"
-#include "oci/reference.h"
 #include "base/testing/fixtures.h"
+#include "base/testing/process.h"
 #include "base/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "oci/curl_registry_client.h"
+#include "oci/reference.h"
 #include "signer/key_store.h"
 
 namespace hallmark::chains::agent {
@@ -131,9 +131,8 @@ TEST(SetupManagerKeychainTest, NewCredentialsBuildNewClientsAndOldSetupsKeepThei
   EXPECT_EQ(built_with, std::vector<std::string>{"old-password"});
 
   // A request through the old backend (nothing listens: it fails, and is counted).
-  ASSERT_OK_AND_ASSIGN(oci::Reference image,
-                       oci::Reference::Parse(absl::StrCat(registry, "/app@sha256:",
-                                                          std::string(64, 'a'))));
+  ASSERT_OK_AND_ASSIGN(oci::Reference image, oci::Reference::Parse(absl::StrCat(
+                                                 registry, "/app@sha256:", std::string(64, 'a'))));
   EXPECT_FALSE(before->oci->CheckImage(image).ok());
   uint64_t requests = manager.RegistryRequests();
   EXPECT_GE(requests, 1u);
@@ -156,8 +155,8 @@ TEST(SetupManagerKeychainTest, NewCredentialsBuildNewClientsAndOldSetupsKeepThei
   EXPECT_GE(manager.RegistryRequests(), requests);
 
   // A config change afterwards reuses the new-credential backend.
-  ASSERT_OK(manager.UpdateConfig(std::map<std::string, std::string>{
-      {"artifacts.taskrun.storage", "oci"}}));
+  ASSERT_OK(manager.UpdateConfig(
+      std::map<std::string, std::string>{{"artifacts.taskrun.storage", "oci"}}));
   ASSERT_OK_AND_ASSIGN(auto reconfigured, manager.Current());
   EXPECT_EQ(reconfigured->oci, after->oci);
   EXPECT_EQ(built_with.size(), 2u);

@@ -65,9 +65,9 @@ class AgentRegistryCredentialsTest : public ::testing::Test {
   }
 
   std::string ConfigJson(const std::string& password) {
-    return json{{"auths",
-                 {{h_->registry().host(),
-                   {{"auth", Base64Encode(absl::StrCat(kUser, ":", password))}}}}}}
+    return json{
+        {"auths",
+         {{h_->registry().host(), {{"auth", Base64Encode(absl::StrCat(kUser, ":", password))}}}}}}
         .dump();
   }
   // PutSecret: create or replace the registry Secret with `config` as `.dockerconfigjson`.
@@ -142,8 +142,8 @@ TEST_F(AgentRegistryCredentialsTest, ARotatedSecretIsUsedWithoutARestart) {
 
   // A broken version (an `auth` that is not base64: the API server only checks that it is JSON)
   // is rejected: counted, logged by name, the previous credentials kept.
-  ASSERT_OK(PutSecret(
-      json{{"auths", {{h_->registry().host(), {{"auth", "%%not-base64%%"}}}}}}.dump()));
+  ASSERT_OK(
+      PutSecret(json{{"auths", {{h_->registry().host(), {{"auth", "%%not-base64%%"}}}}}}.dump()));
   EXPECT_THAT(h_->WaitForMetric("hallmark_registry_credentials_errors_total{source=\"secret\"}", 1),
               IsOkAndHolds(1));
   EXPECT_THAT(h_->AgentLogs(), HasSubstr(absl::StrCat("Secret tekton-chains/", kSecretName)));
