@@ -15,6 +15,7 @@
 #include "kube/resource.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/agent_harness.h"
+#include "tests/e2e/agent_harness_test_base.h"
 #include "tests/e2e/tcp_proxy.h"
 
 namespace hallmark::tests::e2e {
@@ -53,16 +54,8 @@ std::string Annotation(const json& run, const std::string& key) {
   return a.is_object() && a.contains(key) && a[key].is_string() ? a[key].get<std::string>() : "";
 }
 
-class AgentFaultsTest : public ::testing::Test {
+class AgentFaultsTest : public AgentHarnessTest {
  protected:
-  void Start(HarnessOptions options = {}) {
-    ASSERT_OK_AND_ASSIGN(h_, AgentHarness::Start(options));
-  }
-  void TearDown() override {
-    if (h_ != nullptr) {
-      EXPECT_OK(h_->NoSecretsInLogs());
-    }
-  }
   // ExpectSignedOnce: `image` has exactly one `.sig` and one `.att` layer, by `key`.
   void ExpectSignedOnce(const std::string& image, const SigningKey& key) {
     SCOPED_TRACE(image);
@@ -70,7 +63,6 @@ class AgentFaultsTest : public ::testing::Test {
     EXPECT_THAT(h_->CountLayers(image, "att"), IsOkAndHolds(1));
     EXPECT_OK(h_->VerifyImage(image, key.public_path));
   }
-  std::unique_ptr<AgentHarness> h_;
 };
 
 TEST_F(AgentFaultsTest, MissingKeyWaitsWithAnEventThenSignsWhenTheSecretAppears) {

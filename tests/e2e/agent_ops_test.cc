@@ -14,6 +14,7 @@
 #include "kube/resource.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/agent_harness.h"
+#include "tests/e2e/agent_harness_test_base.h"
 
 namespace hallmark::tests::e2e {
 namespace {
@@ -57,18 +58,7 @@ absl::Status WaitForReadyz(AgentHarness& h, int index, const std::string& detail
       absl::StrCat("agent ", index, " never said \"", detail, "\"; last: ", last));
 }
 
-class AgentOpsTest : public ::testing::Test {
- protected:
-  void Start(HarnessOptions options = {}) {
-    ASSERT_OK_AND_ASSIGN(h_, AgentHarness::Start(options));
-  }
-  void TearDown() override {
-    if (h_ != nullptr) {
-      EXPECT_OK(h_->NoSecretsInLogs());
-    }
-  }
-  std::unique_ptr<AgentHarness> h_;
-};
+class AgentOpsTest : public AgentHarnessTest {};
 
 TEST_F(AgentOpsTest, OneLeaderSignsAndTheStandbyTakesOverWhenItDies) {
   HarnessOptions options;

@@ -20,6 +20,7 @@
 #include "kube/resource.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/agent_harness.h"
+#include "tests/e2e/agent_harness_test_base.h"
 #include "tests/registry/registry_server.h"
 
 namespace hallmark::tests::e2e {
@@ -44,7 +45,7 @@ std::string Annotation(const json& run, const std::string& key) {
   return a.is_object() && a.contains(key) && a[key].is_string() ? a[key].get<std::string>() : "";
 }
 
-class AgentRegistryCredentialsTest : public ::testing::Test {
+class AgentRegistryCredentialsTest : public AgentHarnessTest {
  protected:
   // Start: an htpasswd registry (the harness pushes and verifies as kUser with the right
   // password), the agent not started yet.
@@ -57,11 +58,6 @@ class AgentRegistryCredentialsTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(h_, AgentHarness::Start(options));
     h_->AddLogSecret(kWrongPassword);
     h_->AddLogSecret(Base64Encode(absl::StrCat(kUser, ":", kWrongPassword)));
-  }
-  void TearDown() override {
-    if (h_ != nullptr) {
-      EXPECT_OK(h_->NoSecretsInLogs());
-    }
   }
 
   std::string ConfigJson(const std::string& password) {
@@ -128,8 +124,6 @@ class AgentRegistryCredentialsTest : public ::testing::Test {
     EXPECT_THAT(h_->CountLayers(image, "att"), IsOkAndHolds(1));
     EXPECT_OK(h_->VerifyImage(image, h_->key().public_path));
   }
-
-  std::unique_ptr<AgentHarness> h_;
 };
 
 TEST_F(AgentRegistryCredentialsTest, ARotatedSecretIsUsedWithoutARestart) {

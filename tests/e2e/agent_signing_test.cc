@@ -15,6 +15,7 @@
 #include "kube/resource.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/agent_harness.h"
+#include "tests/e2e/agent_harness_test_base.h"
 
 namespace hallmark::tests::e2e {
 namespace {
@@ -37,18 +38,7 @@ std::set<std::string> SubjectDigests(const json& statement) {
   return out;
 }
 
-class AgentSigningTest : public ::testing::Test {
- protected:
-  void Start(HarnessOptions options = {}) {
-    ASSERT_OK_AND_ASSIGN(h_, AgentHarness::Start(options));
-  }
-  void TearDown() override {
-    if (h_ != nullptr) {
-      EXPECT_OK(h_->NoSecretsInLogs());
-    }
-  }
-  std::unique_ptr<AgentHarness> h_;
-};
+class AgentSigningTest : public AgentHarnessTest {};
 
 TEST_F(AgentSigningTest, TaskRunImageIsSignedOnceAndVerifiesEverywhere) {
   Start();

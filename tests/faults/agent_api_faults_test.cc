@@ -22,6 +22,7 @@
 #include "kube/resource.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/agent_harness.h"
+#include "tests/e2e/agent_harness_test_base.h"
 #include "tests/faults/fault_testing.h"
 
 namespace hallmark::tests::faults {
@@ -33,11 +34,8 @@ using nlohmann::json;
 
 constexpr char kRunPath[] = "/apis/tekton.dev/v1/namespaces/ci/taskruns/";
 
-class AgentApiFaultsTest : public ::testing::Test {
+class AgentApiFaultsTest : public e2e::AgentHarnessTest {
  protected:
-  void Start(HarnessOptions options = {}) {
-    ASSERT_OK_AND_ASSIGN(h_, AgentHarness::Start(options));
-  }
   // Fresh: a new harness (API server, registry, agent) for one trial of a scenario that breaks
   // the agent's watches. Its informers back off 0.8 s doubling to 30 s (with jitter), reset only
   // after 2 minutes of health (client-go's reflector): trials in one agent would measure the
@@ -48,11 +46,6 @@ class AgentApiFaultsTest : public ::testing::Test {
       h_.reset();
     }
     Start(options);
-  }
-  void TearDown() override {
-    if (h_ != nullptr) {
-      EXPECT_OK(h_->NoSecretsInLogs());
-    }
   }
   // Burst: pushes `n` images and completes one run for each; returns the images.
   std::vector<std::string> Burst(const std::string& prefix, int n) {
@@ -92,8 +85,6 @@ class AgentApiFaultsTest : public ::testing::Test {
     }
     return out;
   }
-
-  std::unique_ptr<AgentHarness> h_;
 };
 
 TEST_F(AgentApiFaultsTest, RateLimitStormOnPatchesAndWatchesIsWaitedOut) {

@@ -18,6 +18,7 @@
 #include "kube/resource.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/agent_harness.h"
+#include "tests/e2e/agent_harness_test_base.h"
 #include "tests/faults/fault_testing.h"
 
 namespace hallmark::tests::faults {
@@ -62,18 +63,7 @@ int CountSigned(AgentHarness& h, const std::vector<std::string>& runs) {
   return n;
 }
 
-class AgentProcessFaultsTest : public ::testing::Test {
- protected:
-  void Start(HarnessOptions options = {}) {
-    ASSERT_OK_AND_ASSIGN(h_, AgentHarness::Start(options));
-  }
-  void TearDown() override {
-    if (h_ != nullptr) {
-      EXPECT_OK(h_->NoSecretsInLogs());
-    }
-  }
-  std::unique_ptr<AgentHarness> h_;
-};
+class AgentProcessFaultsTest : public e2e::AgentHarnessTest {};
 
 TEST_F(AgentProcessFaultsTest, SigtermDuringABurstThenTheNextProcessSignsTheRestOnce) {
   Start();

@@ -28,6 +28,7 @@
 #include "nlohmann/json.hpp"
 #include "oci/content_digest.h"
 #include "tests/e2e/agent_harness.h"
+#include "tests/e2e/agent_harness_test_base.h"
 
 namespace hallmark::tests::security {
 namespace {
@@ -66,18 +67,7 @@ int HeadsOf(const std::string& registry_log, const std::string& image) {
   return n;
 }
 
-class AgentSecurityTest : public ::testing::Test {
- protected:
-  void Start(HarnessOptions options = {}) {
-    ASSERT_OK_AND_ASSIGN(h_, AgentHarness::Start(options));
-  }
-  void TearDown() override {
-    if (h_ != nullptr) {
-      EXPECT_OK(h_->NoSecretsInLogs());
-    }
-  }
-  std::unique_ptr<AgentHarness> h_;
-};
+class AgentSecurityTest : public e2e::AgentHarnessTest {};
 
 TEST_F(AgentSecurityTest, ForgedChildNeverReachesThePipelineRunsProvenance) {
   HarnessOptions options;
