@@ -17,7 +17,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/testing/fixtures.h"
@@ -25,6 +24,7 @@
 #include "base/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/deploy/deploy_test_base.h"
 #include "tests/deploy/deployment_args.h"
 #include "tests/deploy/rbac_coverage.h"
 #include "tests/deploy/rbac_policy.h"
@@ -39,61 +39,25 @@ using ::hallmark::testing::CommandOptions;
 using ::hallmark::testing::CommandResult;
 using ::hallmark::testing::FreePort;
 using ::hallmark::testing::ReadFileOrDie;
-using ::hallmark::testing::RunCommand;
 using ::hallmark::testing::RunfilePath;
-using ::hallmark::testing::TempDir;
 using ::hallmark::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-constexpr char kKubectl[] = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
 constexpr char kPassword[] = "agent-deploy-test-password";
 
-CommandResult Exec(const std::vector<std::string>& argv, const CommandOptions& options = {}) {
-  absl::StatusOr<CommandResult> r = RunCommand(argv, options);
-  EXPECT_TRUE(r.ok()) << argv[0] << ": " << r.status();
-  return r.ok() ? *r : CommandResult{};
-}
-
-class AgentDeployTest : public ::testing::Test {
+class AgentDeployTest : public DeployTest {
  protected:
-  void SetUp() override {
-    dir_ = TempDir();
-    CommandResult cp = Exec({"cp", "-rL", RunfilePath("deploy"), dir_});
-    ASSERT_EQ(cp.exit_code, 0) << cp.err;
-    deploy_ = dir_ + "/deploy";
-  }
+  AgentDeployTest() : DeployTest(kPassword) {}
   void TearDown() override {
     if (agent_ != nullptr) agent_->Stop();
-    if (apiserver_ != nullptr) apiserver_->Stop();
-  }
-  std::vector<std::string> KubectlArgv() const {
-    return {kKubectl, "--kubeconfig", kubeconfig_, "--cache-dir", dir_ + "/kube-cache"};
-  }
-  std::string MustKubectl(const std::vector<std::string>& args,
-                          const std::string& stdin_data = "") {
-    std::vector<std::string> argv = KubectlArgv();
-    argv.insert(argv.end(), args.begin(), args.end());
-    CommandOptions options;
-    options.stdin_data = stdin_data;
-    CommandResult r = Exec(argv, options);
-    EXPECT_EQ(r.exit_code, 0) << "kubectl " << absl::StrJoin(args, " ") << "\n" << r.out << r.err;
-    return r.out;
-  }
-  CommandResult Hallmark(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {RunfilePath("cmd/hallmark")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    CommandOptions options;
-    options.cwd = dir_;
-    options.env["COSIGN_PASSWORD"] = kPassword;
-    return Exec(argv, options);
+    DeployTest::TearDown();
   }
   std::string Curl(int port, const std::string& path) {
     return Exec({"curl", "-s", absl::StrCat("http://127.0.0.1:", port, path)}).out;
   }
 
-  std::string dir_, deploy_, kubeconfig_;
-  std::unique_ptr<BackgroundProcess> apiserver_, agent_;
+  std::unique_ptr<BackgroundProcess> agent_;
 };
 
 TEST_F(AgentDeployTest, SignsACompletedBuildahRunWithTheDeploymentsArgsAndRbac) {
@@ -104,22 +68,7 @@ TEST_F(AgentDeployTest, SignsACompletedBuildahRunWithTheDeploymentsArgsAndRbac) 
                        registry->PushImage("test/chains/demo-1", "latest", "agent-deploy"));
   std::string image_url = registry->host() + "/test/chains/demo-1:latest";
 
-  ASSERT_OK_AND_ASSIGN(
-      apiserver_,
-      BackgroundProcess::Start({RunfilePath("tests/apiserver/hallmark-apiserver"), "--listen",
-                                "127.0.0.1:0", "--request-log", dir_ + "/requests.jsonl"},
-                               dir_ + "/apiserver.log"));
-  ASSERT_OK(apiserver_->WaitForOutput("listening on http://", absl::Seconds(20)));
-  std::string log = apiserver_->Log();
-  std::string url = log.substr(log.find("http://"));
-  url = std::string(absl::StripAsciiWhitespace(url.substr(0, url.find('\n'))));
-  kubeconfig_ = dir_ + "/kubeconfig";
-  WriteFileOrDie(kubeconfig_,
-                 absl::StrCat("apiVersion: v1\nkind: Config\nclusters: [{name: l, cluster: "
-                              "{server: \"",
-                              url,
-                              "\"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: l, "
-                              "context: {cluster: l, user: u}}]\ncurrent-context: l\n"));
+  ASSERT_OK(StartApiServer());
 
   // Install as README.md says: the manifests, then the key into signing-secrets.
   MustKubectl({"apply", "-k", deploy_ + "/agent"});

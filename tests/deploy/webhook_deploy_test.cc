@@ -23,6 +23,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/deploy/deploy_test_base.h"
 #include "tests/deploy/deployment_args.h"
 #include "tests/deploy/rbac_coverage.h"
 #include "tests/deploy/rbac_policy.h"
@@ -37,21 +38,12 @@ using ::hallmark::testing::CommandOptions;
 using ::hallmark::testing::CommandResult;
 using ::hallmark::testing::FreePort;
 using ::hallmark::testing::ReadFileOrDie;
-using ::hallmark::testing::RunCommand;
 using ::hallmark::testing::RunfilePath;
-using ::hallmark::testing::TempDir;
 using ::hallmark::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-constexpr char kKubectl[] = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
 constexpr char kPassword[] = "deploy-test-password";
-
-CommandResult Exec(const std::vector<std::string>& argv, const CommandOptions& options = {}) {
-  absl::StatusOr<CommandResult> r = RunCommand(argv, options);
-  EXPECT_TRUE(r.ok()) << argv[0] << ": " << r.status();
-  return r.ok() ? *r : CommandResult{};
-}
 
 // Whitespace runs collapsed to one space (the denial text is folded YAML).
 std::string Squash(absl::string_view text) {
@@ -71,43 +63,15 @@ std::string GuidePolicyWithKey(const std::string& policy, const std::string& pub
   return policy.substr(0, begin) + key + policy.substr(end + strlen("-----END PUBLIC KEY-----"));
 }
 
-class WebhookDeployTest : public ::testing::Test {
+class WebhookDeployTest : public DeployTest {
  protected:
-  void SetUp() override {
-    dir_ = TempDir();
-    CommandResult cp = Exec({"cp", "-rL", RunfilePath("deploy"), dir_});
-    ASSERT_EQ(cp.exit_code, 0) << cp.err;
-    deploy_ = dir_ + "/deploy";
-  }
+  WebhookDeployTest() : DeployTest(kPassword) {}
   void TearDown() override {
     if (webhook_ != nullptr) webhook_->Stop();
-    if (apiserver_ != nullptr) apiserver_->Stop();
+    DeployTest::TearDown();
   }
 
-  std::vector<std::string> KubectlArgv() const {
-    return {kKubectl, "--kubeconfig", kubeconfig_, "--cache-dir", dir_ + "/kube-cache"};
-  }
-  CommandResult Kubectl(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = KubectlArgv();
-    argv.insert(argv.end(), args.begin(), args.end());
-    return Exec(argv);
-  }
-  std::string MustKubectl(const std::vector<std::string>& args) {
-    CommandResult r = Kubectl(args);
-    EXPECT_EQ(r.exit_code, 0) << "kubectl " << absl::StrJoin(args, " ") << "\n" << r.out << r.err;
-    return r.out;
-  }
-  CommandResult Hallmark(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {RunfilePath("cmd/hallmark")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    CommandOptions options;
-    options.cwd = dir_;
-    options.env["COSIGN_PASSWORD"] = kPassword;
-    return Exec(argv, options);
-  }
-
-  std::string dir_, deploy_, kubeconfig_;
-  std::unique_ptr<BackgroundProcess> apiserver_, webhook_;
+  std::unique_ptr<BackgroundProcess> webhook_;
 };
 
 TEST_F(WebhookDeployTest, GuideStoryThroughDeployManifests) {
@@ -127,24 +91,9 @@ TEST_F(WebhookDeployTest, GuideStoryThroughDeployManifests) {
 
   // The API server, with the webhook Service of deploy/webhook routed to a local port.
   int webhook_port = FreePort();
-  ASSERT_OK_AND_ASSIGN(
-      apiserver_,
-      BackgroundProcess::Start(
-          {RunfilePath("tests/apiserver/hallmark-apiserver"), "--listen", "127.0.0.1:0",
-           "--request-log", dir_ + "/requests.jsonl", "--webhook-host",
-           absl::StrCat("hallmark-webhook.hallmark-system.svc=127.0.0.1:", webhook_port)},
-          dir_ + "/apiserver.log"));
-  ASSERT_OK(apiserver_->WaitForOutput("listening on http://", absl::Seconds(20)));
-  std::string log = apiserver_->Log();
-  std::string url = log.substr(log.find("http://"));
-  url = std::string(absl::StripAsciiWhitespace(url.substr(0, url.find('\n'))));
-  kubeconfig_ = dir_ + "/kubeconfig";
-  WriteFileOrDie(kubeconfig_,
-                 absl::StrCat("apiVersion: v1\nkind: Config\nclusters: [{name: l, cluster: "
-                              "{server: \"",
-                              url,
-                              "\"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: l, "
-                              "context: {cluster: l, user: u}}]\ncurrent-context: l\n"));
+  ASSERT_OK(StartApiServer(
+      {"--webhook-host",
+       absl::StrCat("hallmark-webhook.hallmark-system.svc=127.0.0.1:", webhook_port)}));
 
   // Install as deploy/README.md says: CRDs (no Kyverno here), the webhook, its certificate.
   MustKubectl({"apply", "-k", deploy_ + "/webhook-crds"});
